@@ -1,0 +1,145 @@
+"""ffmpeg command lines for one scene segment: fit the clip, blend in from the previous clip's tail, burn
+the captions, encode exactly `frames` frames as one closed-GOP H.264 segment.
+
+Clips are cropped to the frame's aspect before they are scaled (fewer pixels to scale), resampled to the
+video's frame rate, and looped when shorter than the scene (a loop repeats motion; nothing is frozen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reelforge.edit.probe import VideoInfo
+
+ENCODER_PRESETS: dict[str, tuple[str, int]] = {
+    "low": ("veryfast", 28),
+    "medium": ("veryfast", 23),
+    "high": ("medium", 20),
+    "ultra": ("slow", 18),
+}
+"""quality -> (x264 preset, CRF)."""
+
+
+@dataclass(frozen=True)
+class Encoding:
+    quality: str
+    fps: int
+    threads: int = 0
+    """x264 threads; 0 lets x264 choose."""
+
+    def args(self) -> list[str]:
+        preset, crf = ENCODER_PRESETS[self.quality]
+        return [
+            "-c:v",
+            "libx264",
+            "-preset",
+            preset,
+            "-crf",
+            str(crf),
+            "-pix_fmt",
+            "yuv420p",
+            "-profile:v",
+            "high",
+            "-g",
+            str(2 * self.fps),
+            "-threads",
+            str(self.threads),
+            "-x264-params",
+            "open-gop=0",
+            "-video_track_timescale",
+            str(self.fps * 512),
+        ]
+
+
+@dataclass(frozen=True)
+class ClipUse:
+    """`frames` frames of a clip starting at `offset` seconds of it, played in a loop if it is too short."""
+
+    info: VideoInfo
+    offset: float
+    frames: int
+
+    def input_args(self, fps: int) -> list[str]:
+        needed = self.offset + self.frames / fps
+        args = ["-stream_loop", "-1"] if needed > self.info.duration + 1e-3 else []
+        start = self.offset % self.info.duration
+        if start > 0:
+            args += ["-ss", f"{start:.6f}"]
+        return [*args, "-i", str(self.info.path)]
+
+
+def fit_filter(info: VideoInfo, size: tuple[int, int], mode: str, tag: str = "f") -> str:
+    """Filters that make a clip fill `size`: `crop` to fill, or `blur` (fit over a blurred fill of itself).
+
+    `tag` keeps the blur branch's link labels unique within one graph."""
+    width, height = size
+    if mode == "blur":
+        scale = min(width / info.width, height / info.height)
+        fg_w, fg_h = _even(info.width * scale), _even(info.height * scale)
+        small = f"{_even(width / 8)}:{_even(height / 8)}"
+        back = f"{_crop_to(info, size)}scale={small},boxblur=6:2,scale={width}:{height}"
+        return (
+            f"split=2[{tag}fg][{tag}bg];[{tag}bg]{back}[{tag}bgb];[{tag}fg]scale={fg_w}:{fg_h}[{tag}fgs];"
+            f"[{tag}bgb][{tag}fgs]overlay=(W-w)/2:(H-h)/2,setsar=1"
+        )
+    if (info.width, info.height) == size:
+        return "setsar=1"
+    return f"{_crop_to(info, size)}scale={width}:{height}:flags=bicubic,setsar=1"
+
+
+def _crop_to(info: VideoInfo, size: tuple[int, int]) -> str:
+    aspect = size[0] / size[1]
+    if abs(info.width / info.height - aspect) < 1e-3:
+        return ""
+    if info.width / info.height > aspect:
+        return f"crop={_even(info.height * aspect)}:{info.height},"
+    return f"crop={info.width}:{_even(info.width / aspect)},"
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def segment_args(
+    *,
+    clip: ClipUse,
+    previous: ClipUse | None,
+    transition: str,
+    size: tuple[int, int],
+    fit: tuple[str, str],
+    captions: str | None,
+    encoding: Encoding,
+    out: Path,
+) -> list[str]:
+    """ffmpeg arguments for one segment. `fit` is the fit mode of (clip, previous); `captions` is the name
+    of an ASS file in ffmpeg's working directory."""
+    fps = encoding.fps
+    inputs = clip.input_args(fps)
+    prep = f"fps={fps},trim=end_frame={clip.frames},setpts=PTS-STARTPTS"
+    chains = [f"[0:v]{prep},{fit_filter(clip.info, size, fit[0], 'c')},format=yuv420p[cur]"]
+    last = "cur"
+    if previous is not None and previous.frames > 0:
+        inputs += previous.input_args(fps)
+        tail = f"fps={fps},trim=end_frame={previous.frames},setpts=PTS-STARTPTS"
+        chains.append(f"[1:v]{tail},{fit_filter(previous.info, size, fit[1], 'p')},format=yuv420p[prev]")
+        seconds = previous.frames / fps
+        chains.append(f"[prev][cur]xfade=transition={transition}:duration={seconds:.6f}:offset=0[mixed]")
+        last = "mixed"
+    if captions:
+        chains.append(f"[{last}]ass=filename={captions}[burned]")
+        last = "burned"
+    return [
+        *inputs,
+        "-filter_complex",
+        ";".join(chains),
+        "-map",
+        f"[{last}]",
+        "-frames:v",
+        str(clip.frames),
+        "-an",
+        *encoding.args(),
+        "-movflags",
+        "+faststart",
+        str(out),
+    ]

@@ -1,0 +1,36 @@
+"""The generator interface: one `generate` method with the same arguments for every model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from reelforge.voice.base import Speech
+
+
+class ClipRequest(BaseModel):
+    """What a scene asks of a video model. Sizes and counts are exact: the editor relies on them."""
+
+    prompt: str
+    on_screen_text: str = ""
+    width: int
+    height: int
+    fps: int
+    num_frames: int
+    seed: int = 0
+    quality: str = "medium"
+    speech: Speech | None = None
+    """The scene's narration timings (seconds from the clip's start), for visuals that follow the words."""
+    palette_hint: str = ""
+
+
+class Generator(Protocol):
+    """A video model. `generate` writes an MP4 at `out` and returns the path."""
+
+    id: str
+
+    def available(self) -> tuple[bool, str]: ...
+
+    def generate(self, request: ClipRequest, out: Path) -> Path: ...

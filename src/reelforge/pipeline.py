@@ -1,0 +1,419 @@
+"""Render a storyboard to a finished video: voice -> clips -> segments + soundtrack -> join -> thumbnail.
+
+Each stage runs through the content-addressed StageCache, so a re-render reuses every artifact whose
+inputs did not change. Results are written into a hidden folder inside the output folder and moved into
+place only after every stage succeeded: a failed render never leaves a file that looks like a result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from reelforge.cache import StageCache
+from reelforge.config import settings
+from reelforge.edit import audio, captions, music, thumbnail
+from reelforge.edit.filtergraph import ClipUse, Encoding, segment_args
+from reelforge.edit.probe import VideoInfo, video_info
+from reelforge.edit.timeline import Timeline, plan_timeline
+from reelforge.errors import InputError, ReelforgeError
+from reelforge.ffmpeg import run_ffmpeg
+from reelforge.generate import quality
+from reelforge.generate.base import ClipRequest
+from reelforge.generate.coordinator import get_generator
+from reelforge.storyboard import Storyboard
+from reelforge.voice import Speech, Word, get_engine
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called as work finishes."""
+
+OUTPUT_FILES = ("video.mp4", "thumbnail.jpg", "captions.srt", "captions.vtt", "metadata.json")
+
+
+class RenderResult(BaseModel):
+    video: Path
+    thumbnail: Path
+    srt: Path
+    vtt: Path
+    metadata: Path
+    duration: float
+    stages: dict[str, dict[str, int]]
+    """Per stage: how many times it ran and how many artifacts it reused."""
+
+
+def render(
+    board: Storyboard,
+    out_dir: Path,
+    *,
+    cache_dir: Path | None = None,
+    jobs: int = 2,
+    progress: Progress | None = None,
+) -> RenderResult:
+    """Render `board` into `out_dir` (video.mp4, thumbnail.jpg, captions.srt/.vtt, metadata.json)."""
+    out_dir = Path(out_dir)
+    staging = _staging_dir(out_dir)
+    try:
+        run = _Render(board, StageCache(cache_dir or settings().cache_dir), jobs, progress or _quiet)
+        metadata = run.execute(staging)
+        for name in OUTPUT_FILES:
+            os.replace(staging / name, out_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RenderResult(
+        video=out_dir / "video.mp4",
+        thumbnail=out_dir / "thumbnail.jpg",
+        srt=out_dir / "captions.srt",
+        vtt=out_dir / "captions.vtt",
+        metadata=out_dir / "metadata.json",
+        duration=metadata["duration"],
+        stages=metadata["stages"],
+    )
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    """The default progress callback: report nothing."""
+
+
+def _staging_dir(out_dir: Path) -> Path:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".reelforge-partial-", dir=out_dir))
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot write the output folder ({exc.strerror}): choose another -o"
+        ) from None
+
+
+class _Render:
+    """One render of one storyboard; each method is one stage."""
+
+    def __init__(self, board: Storyboard, cache: StageCache, jobs: int, progress: Progress) -> None:
+        self.board = board
+        self.cache = cache
+        self.jobs = max(1, jobs)
+        self.progress = progress
+        self.size = board.output.size
+        self.fps = board.output.fps
+        self.timings: dict[str, float] = {}
+
+    def execute(self, staging: Path) -> dict[str, Any]:
+        speeches = self._timed("voice", self.voices)
+        timeline = plan_timeline(self.board, speeches)
+        clips = self._timed("clips", lambda: self.clips(speeches, timeline))
+        phrase_list = captions.phrases(
+            ([_shift(w, timeline.start(i)) for w in s.words] for i, s in enumerate(speeches)),
+            self.board.captions.max_words,
+        )
+        doc = (
+            captions.ass_document(phrase_list, self.board.captions, self.size)
+            if self.board.captions.enabled
+            else None
+        )
+        segments, mix = self._timed("edit", lambda: self.segments_and_audio(speeches, timeline, clips, doc))
+        video = self._timed("join", lambda: self.join(timeline, segments, mix[0]))
+        captions.write_sidecars(phrase_list, staging / "captions.srt", staging / "captions.vtt")
+        shutil.copyfile(video, staging / "video.mp4")
+        thumb = self._timed("thumbnail", lambda: self.thumbnail(staging / "video.mp4", timeline, staging))
+        metadata = self.metadata(timeline, speeches, clips, mix[1], thumb)
+        (staging / "metadata.json").write_text(
+            json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        return metadata
+
+    def _timed(self, stage: str, work: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = work()
+        self.timings[stage] = round(time.perf_counter() - started, 3)
+        return result
+
+    # -- stages -------------------------------------------------------------------------------------------
+
+    def voices(self) -> list[Speech]:
+        spec = self.board.voice
+        engine = get_engine(spec.engine)
+        speeches = []
+        for index, scene in enumerate(self.board.scenes):
+            inputs = {
+                "engine": spec.engine,
+                "voice": spec.voice,
+                "language": spec.language,
+                "rate": spec.rate,
+                "text": scene.narration,
+            }
+
+            def speak(folder: Path, text: str = scene.narration) -> dict[str, Any]:
+                speech = engine.synthesize(
+                    text, folder / "voice.wav", voice=spec.voice, language=spec.language, rate=spec.rate
+                )
+                return speech.model_dump(mode="json", exclude={"wav"})
+
+            folder, result = self.cache.run("voice", inputs, speak)
+            speeches.append(Speech(wav=folder / "voice.wav", **result))
+            self.progress("voice", index + 1, len(self.board.scenes))
+        return speeches
+
+    def clips(self, speeches: list[Speech], timeline: Timeline) -> list[tuple[VideoInfo, dict[str, Any]]]:
+        """Each scene's clip with its quality report: generated, or the user's own, always measured."""
+        out = []
+        lead = round(self.board.transition_duration * self.fps)
+        for index, scene in enumerate(self.board.scenes):
+            model = self.board.model_for(scene)
+            where = f"scenes[{index}]"
+            try:
+                if scene.clip is not None:
+                    path, report = self._footage(scene.clip)
+                else:
+                    frames = timeline.slots[index].frames + lead
+                    path, report = self._generate(model, scene, speeches[index], frames)
+            except ReelforgeError as exc:
+                raise type(exc)(f"{where} ({model}): {exc}") from None
+            out.append((video_info(path), report))
+            self.progress("clips", index + 1, len(self.board.scenes))
+        return out
+
+    def _footage(self, clip: Path) -> tuple[Path, dict[str, Any]]:
+        if not clip.is_file():
+            raise InputError(f"{clip}: no such clip file")
+
+        def check(folder: Path) -> dict[str, Any]:
+            return quality.accept(clip).model_dump(mode="json", exclude={"path"})
+
+        _, report = self.cache.run("footage-check", {"clip": clip}, check)
+        return clip, report
+
+    def _generate(self, model: str, scene: Any, speech: Speech, frames: int) -> tuple[Path, dict[str, Any]]:
+        width, height = self.size
+        request = ClipRequest(
+            prompt=scene.visual or scene.narration,
+            on_screen_text=scene.on_screen_text,
+            width=width,
+            height=height,
+            fps=self.fps,
+            num_frames=frames,
+            quality=self.board.output.quality,
+            speech=speech,
+        )
+        generator = get_generator(model)
+
+        def make(folder: Path) -> dict[str, Any]:
+            path = generator.generate(request, folder / "clip.mp4")
+            report = quality.accept(path, expected_frames=frames, expected_size=(width, height))
+            return report.model_dump(mode="json", exclude={"path"})
+
+        folder, report = self.cache.run(f"clip-{model}", {"request": request}, make)
+        return folder / "clip.mp4", report
+
+    def segments_and_audio(
+        self, speeches: list[Speech], timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
+    ) -> tuple[list[Path], tuple[Path, dict[str, Any]]]:
+        """Encode every scene segment and the soundtrack, side by side on `jobs` workers."""
+        total = len(timeline.slots) + 1
+        done = 0
+
+        def tick(result: Any) -> Any:
+            nonlocal done
+            done += 1
+            self.progress("edit", done, total)
+            return result
+
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            sound = pool.submit(lambda: tick(self.soundtrack(speeches, timeline)))
+            segments = [
+                pool.submit(lambda i=i: tick(self.segment(i, timeline, clips, doc)))
+                for i in range(len(clips))
+            ]
+            return [f.result() for f in segments], sound.result()
+
+    def segment(self, index: int, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any) -> Path:
+        slot = timeline.slots[index]
+        scene = self.board.scenes[index]
+        clip = ClipUse(clips[index][0], 0.0, slot.frames)
+        previous = None
+        if slot.transition_frames:
+            before = timeline.slots[index - 1]
+            previous = ClipUse(clips[index - 1][0], before.frames / self.fps, slot.transition_frames)
+        ass = (
+            captions.segment_ass(doc, timeline.start(index), timeline.end(index)) if doc is not None else None
+        )
+        fits = (scene.fit, self.board.scenes[index - 1].fit if index else scene.fit)
+        encoding = Encoding(self.board.output.quality, self.fps, threads=0)
+        inputs = {
+            "clip": _use_key(clip),
+            "previous": _use_key(previous) if previous else None,
+            "transition": slot.transition,
+            "size": self.size,
+            "fit": fits,
+            "captions": ass,
+            "encoding": [self.board.output.quality, self.fps],
+        }
+
+        def encode(folder: Path) -> dict[str, Any]:
+            if ass is not None:
+                (folder / "captions.ass").write_text(ass, encoding="utf-8")
+            args = segment_args(
+                clip=clip,
+                previous=previous,
+                transition=slot.transition,
+                size=self.size,
+                fit=fits,
+                captions="captions.ass" if ass else None,
+                encoding=encoding,
+                out=(folder / "segment.mp4").resolve(),
+            )
+            run_ffmpeg(args, what=f"scenes[{index}] segment", cwd=folder)
+            return {"frames": slot.frames}
+
+        folder, _ = self.cache.run("segment", inputs, encode)
+        return folder / "segment.mp4"
+
+    def soundtrack(self, speeches: list[Speech], timeline: Timeline) -> tuple[Path, dict[str, Any]]:
+        per_frame = audio.RATE // self.fps
+        parts = [
+            audio.VoicePart(s.wav, slot.frames * per_frame)
+            for s, slot in zip(speeches, timeline.slots, strict=True)
+        ]
+        track = self._music_track()
+        volume = self.board.music.volume
+
+        def produce(folder: Path) -> dict[str, Any]:
+            return audio.mix(parts, track, volume, folder)
+
+        inputs = {"voices": [(p.wav, p.samples) for p in parts], "music": track, "volume": volume}
+        folder, stats = self.cache.run("audio", inputs, produce)
+        return folder / "audio.m4a", stats
+
+    def _music_track(self) -> Path | None:
+        choice = self.board.music.track
+        if choice == "none":
+            return None
+        if choice != "builtin":
+            path = Path(choice).expanduser()
+            if not path.is_file():
+                raise InputError(f"music.track: {path}: no such audio file (or use `builtin` / `none`)")
+            return path
+        folder, _ = self.cache.run(
+            "music", {"synth": "builtin"}, lambda f: {"file": music.synthesize(f / "music.wav").name}
+        )
+        return folder / "music.wav"
+
+    def join(self, timeline: Timeline, segments: list[Path], soundtrack: Path) -> Path:
+        """Concatenate the segments by stream copy and mux the soundtrack: no frame is encoded again."""
+        durations = [slot.frames / self.fps for slot in timeline.slots]
+
+        def produce(folder: Path) -> dict[str, Any]:
+            listing = "".join(
+                f"file '{seg}'\nduration {d:.9f}\n" for seg, d in zip(segments, durations, strict=True)
+            )
+            (folder / "segments.txt").write_text(listing)
+            run_ffmpeg(
+                [
+                    "-f",
+                    "concat",
+                    "-safe",
+                    "0",
+                    "-i",
+                    "segments.txt",
+                    "-i",
+                    str(soundtrack),
+                    "-map",
+                    "0:v",
+                    "-map",
+                    "1:a",
+                    "-c",
+                    "copy",
+                    "-movflags",
+                    "+faststart",
+                    "video.mp4",
+                ],
+                what="joining segments",
+                cwd=folder,
+            )
+            return {"segments": len(segments)}
+
+        folder, _ = self.cache.run(
+            "join", {"segments": segments, "audio": soundtrack, "durations": durations}, produce
+        )
+        self.progress("join", 1, 1)
+        return folder / "video.mp4"
+
+    def thumbnail(self, video: Path, timeline: Timeline, staging: Path) -> dict[str, Any]:
+        lead = self.board.transition_duration
+        candidates = [
+            timeline.start(i) + min(lead + 0.5, (timeline.end(i) - timeline.start(i)) * 0.6)
+            for i in range(len(timeline.slots))
+        ]
+        at, score = thumbnail.best_frame_time(video, candidates, self.size)
+        thumbnail.write_thumbnail(video, at, self.board.title, self.size, staging / "thumbnail.jpg")
+        self.progress("thumbnail", 1, 1)
+        return {"file": "thumbnail.jpg", "time": round(at, 3), "sharpness": round(score, 1)}
+
+    def metadata(
+        self,
+        timeline: Timeline,
+        speeches: list[Speech],
+        clips: list[tuple[VideoInfo, dict]],
+        loud: dict,
+        thumb: dict,
+    ) -> dict[str, Any]:
+        out = self.board.output
+        return {
+            "title": self.board.title,
+            "video": "video.mp4",
+            "duration": round(timeline.duration, 6),
+            "frames": timeline.total_frames,
+            "resolution": f"{self.size[0]}x{self.size[1]}",
+            "aspect": out.aspect,
+            "fps": out.fps,
+            "quality": out.quality,
+            "video_codec": "h264",
+            "audio_codec": "aac",
+            "loudness": {
+                "integrated_lufs": loud["output_lufs"],
+                "true_peak_dbtp": loud["output_true_peak"],
+                "before_lufs": loud["input_lufs"],
+                "mode": loud["normalization"],
+            },
+            "voice": self.board.voice.model_dump(),
+            "scenes": [
+                {
+                    "index": i,
+                    "model": self.board.model_for(scene),
+                    "start": round(timeline.start(i), 6),
+                    "end": round(timeline.end(i), 6),
+                    "narration": scene.narration,
+                    "speech_seconds": round(speeches[i].duration, 3),
+                    "words": len(speeches[i].words),
+                    "transition": timeline.slots[i].transition,
+                    "clip": {
+                        "width": info.width,
+                        "height": info.height,
+                        "fps": round(info.fps, 3),
+                        "seconds": round(info.duration, 3),
+                        "motion_mean": round(report["motion_mean"], 3),
+                        "longest_frozen_s": round(report["longest_frozen_s"], 3),
+                    },
+                }
+                for i, (scene, (info, report)) in enumerate(zip(self.board.scenes, clips, strict=True))
+            ],
+            "captions": {"srt": "captions.srt", "vtt": "captions.vtt", "burned": self.board.captions.enabled},
+            "thumbnail": thumb,
+            "timings": self.timings,
+            "stages": self.cache.counts(),
+        }
+
+
+def _shift(word: Word, offset: float) -> Word:
+    return Word(text=word.text, start=word.start + offset, end=word.end + offset)
+
+
+def _use_key(use: ClipUse) -> dict[str, Any]:
+    return {"clip": use.info.path, "offset": round(use.offset, 6), "frames": use.frames}
