@@ -216,9 +216,13 @@ def parse_storyboard(text: str, *, source: str = "<storyboard>") -> Storyboard:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)  # _Loader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark, opened = exc.problem_mark or exc.context_mark, exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
-        raise StoryboardError(f"{source}{line}: malformed YAML: {exc.problem or exc.context}") from None
+        context = ""
+        if exc.context and opened and opened != mark:
+            context = f" ({exc.context} on line {opened.line + 1})"
+        problem = exc.problem or exc.context
+        raise StoryboardError(f"{source}{line}: malformed YAML: {problem}{context}") from None
     except yaml.YAMLError as exc:
         raise StoryboardError(f"{source}: malformed YAML: {exc}") from None
     if not isinstance(data, dict):

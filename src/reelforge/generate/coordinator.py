@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+import importlib
+
 from reelforge.errors import ConfigError
 from reelforge.generate.base import Generator
-from reelforge.generate.motion import MotionGenerator
 
-_GENERATORS: dict[str, type] = {"motion": MotionGenerator}
+_GENERATORS: dict[str, str] = {"motion": "reelforge.generate.motion:MotionGenerator"}
+"""model id -> "module:class"; imported on first use, so a model's heavy dependencies load only when used."""
 _LOADED: dict[str, Generator] = {}
 
 
@@ -17,9 +19,9 @@ def model_ids() -> list[str]:
     return sorted(_GENERATORS)
 
 
-def register_generator(model_id: str, factory: type) -> None:
-    """Make a generator selectable as `model: <model_id>` in storyboards."""
-    _GENERATORS[model_id] = factory
+def register_generator(model_id: str, target: str) -> None:
+    """Make the generator class at `target` ("module:class") selectable as `model: <model_id>`."""
+    _GENERATORS[model_id] = target
 
 
 def get_generator(model_id: str) -> Generator:
@@ -27,7 +29,8 @@ def get_generator(model_id: str) -> Generator:
     if model_id not in _GENERATORS:
         raise ConfigError(f"unknown video model {model_id!r}: available models are {', '.join(model_ids())}")
     if model_id not in _LOADED:
-        _LOADED[model_id] = _GENERATORS[model_id]()
+        module, _, name = _GENERATORS[model_id].partition(":")
+        _LOADED[model_id] = getattr(importlib.import_module(module), name)()
     generator = _LOADED[model_id]
     ready, why = generator.available()
     if not ready:

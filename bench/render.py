@@ -1,0 +1,703 @@
+"""Render benchmark: reelforge's full render against two encode floors and a MoviePy-style assembly.
+
+Everything is measured in one run, on one fixed storyboard: 30 s, 6 scenes, 1080x1920 @ 30 fps,
+`quality: medium` (x264 veryfast, CRF 23), espeak narration, burned word-by-word captions, xfade
+transitions and the built-in music ducked under the voice. The footage is six moving 768x512 @ 24 fps
+H.264 clips made here from ffmpeg's lavfi sources (deterministic).
+
+What is printed (and written to bench/results/render-<timestamp>.json):
+
+* full render: `reelforge.pipeline.render` with a fresh stage cache. Wall time of the render() call, the
+  realtime factor (video seconds / wall seconds) and peak RSS, both as the largest single process (the
+  render's Python process or any ffmpeg it runs) and as the largest sum over its process tree at one
+  instant, sampled with psutil every 50 ms. Every render runs in a child process of its own, so the
+  harness is not counted and one run's heap cannot inflate the next.
+* (a) content-matched encode floor: ffmpeg decodes our output video and re-encodes it with the same x264
+  settings (`-c:v libx264 -preset veryfast -crf 23`, video only, default threads). That is the least time
+  x264 needs for this content at these settings, the physical limit of any renderer.
+* (b) testsrc2 floor: the same encode of a `testsrc2` pattern of the same length and size (easy content:
+  a cheaper floor, for reference).
+* (c) MoviePy-style baseline: the same inputs assembled the way popular peers (MoneyPrinterTurbo) do it
+  with MoviePy 2.x: VideoFileClip per clip, crop + resize to 1080x1920, subclip/loop to the scene,
+  CrossFadeIn + concatenate_videoclips(padding=-0.5), one Pillow TextClip per caption phrase (the phrases
+  and times of our SRT), CompositeAudioClip of the same voice WAVs and music, write_videofile(libx264,
+  veryfast, CRF 23, AAC, threads=2). It is given the cheap idioms (crop before resize, an opaque
+  background, the video as the caption composite's background clip), so it is not a strawman.
+* (d) one-scene edit: scene 3's narration is changed and the storyboard rendered again on the full
+  render's cache; the stages that ran (RenderResult.stages) are printed.
+* 24 scenes: the same narration cut into 24 short scenes over the same clips: its peak RSS against the
+  6-scene render's (memory must not grow with the number of scenes).
+
+Targets, printed with PASS/FAIL: full render <= 1.15x floor (a); >= 9x faster than (c); the one-scene
+edit <= 0.4x of a full render; peak RSS of the 24-scene render within 10% of the 6-scene one.
+
+Run from the repository root (needs the `bench` extra: `.venv/bin/pip install -e '.[bench]'`):
+
+    .venv/bin/python bench/render.py                                   # everything: several minutes
+    .venv/bin/python bench/render.py --skip-moviepy --no-scenes-24     # quick: about two minutes
+    .venv/bin/python bench/render.py --jobs 4 --keep /tmp/rf-bench     # keep videos, caches, logs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from itertools import pairwise
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import psutil
+import yaml
+
+WIDTH, HEIGHT, FPS = 1080, 1920, 30
+X264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23"]
+"""What `quality: medium` encodes with (reelforge.edit.filtergraph.ENCODER_PRESETS)."""
+TRANSITION_S = 0.5
+MUSIC_VOLUME = 0.35
+FONT = Path("/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf")
+RESULTS = Path(__file__).resolve().parent / "results"
+SAMPLE_INTERVAL_S = 0.05
+
+CLIP_SIZE, CLIP_FPS, CLIP_SECONDS = (768, 512), 24, 6
+CLIP_SOURCES: dict[str, str] = {
+    "pattern": "testsrc2",
+    "fractal": "mandelbrot",
+    "life": "life=seed=42:mold=10:ratio=0.5:death_color=#203040:life_color=#f0c040",
+    "gradient": "gradients=seed=7:speed=0.03:c0=#3050ff:c1=#ff8040:c2=#40d080:n=3",
+    "cells": "cellauto=seed=3:rule=110",
+    "carpet": "sierpinski=seed=5:jump=1:type=carpet",
+}
+"""Moving lavfi sources (all seeded: the clips are the same bytes on every run)."""
+
+NARRATION = [
+    "Every great short starts with a storyboard that says what the viewer sees.",
+    "Reelforge speaks the narration and times every caption to the voice.",
+    "Your footage is checked for motion first, so frozen or black clips never slip through.",
+    "Each scene is cut to an exact frame count and blended into the next one.",
+    "The music ducks under the voice, and the mix is normalised for every platform.",
+    "Finally the segments are joined without a second encode, and a thumbnail is picked.",
+]
+"""About 30 s with espeak-ng at 165 wpm plus the 0.35 s pause after each scene."""
+TRANSITIONS = ["fade", "fade", "wipeleft", "slideup", "circleopen", "dissolve"]
+"""Into each scene (the first scene's is ignored)."""
+EDITED_SCENE = 2
+EDITED_NARRATION = "Your footage is measured for motion first, so frozen or black clips are turned away."
+
+
+class BenchError(RuntimeError):
+    """A measured step failed; the message says which and why."""
+
+
+# -- memory sampling -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PeakRss:
+    """Peak resident memory of a process tree, in bytes."""
+
+    single: int = 0
+    """The largest RSS of any one process of the tree."""
+    single_name: str = ""
+    """Which process that was (e.g. ffmpeg, python)."""
+    total: int = 0
+    """The largest sum of RSS over the processes alive at one sample."""
+    samples: int = 0
+
+
+class TreeSampler:
+    """Samples the RSS of process `pid` and all its descendants every `interval` seconds in a thread."""
+
+    def __init__(self, pid: int, interval: float = SAMPLE_INTERVAL_S) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak = PeakRss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self.peak
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        self._sample()
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def _sample(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return
+        total = 0
+        for proc in procs:
+            try:
+                rss = proc.memory_info().rss
+                name = proc.name()
+            except psutil.Error:  # exited between listing and reading
+                continue
+            total += rss
+            if rss > self.peak.single:
+                self.peak.single, self.peak.single_name = rss, name
+        self.peak.total = max(self.peak.total, total)
+        self.peak.samples += 1
+
+
+def _child_entry(conn: Connection, job: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> None:
+    try:
+        conn.send({"ok": job(*args)})
+    except BaseException:
+        conn.send({"error": traceback.format_exc()})
+    finally:
+        conn.close()
+
+
+def run_in_child(job: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, Any], PeakRss]:
+    """Run `job(*args)` in a fresh (spawned) Python process; return its result and the tree's peak RSS."""
+    ctx = mp.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child_entry, args=(sender, job, args))
+    proc.start()
+    sender.close()
+    with TreeSampler(proc.pid) as peak:
+        try:
+            reply = receiver.recv()
+        except EOFError:
+            proc.join()
+            reply = {"error": f"the child process died without a result (exit code {proc.exitcode})"}
+        proc.join()
+    if "error" in reply:
+        raise BenchError(f"{getattr(job, '__name__', job)} failed:\n{reply['error']}")
+    return reply["ok"], peak
+
+
+def timed_command(cmd: list[str], what: str) -> tuple[float, PeakRss]:
+    """Run a command, sampling its memory; return (wall seconds, peak RSS)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with TreeSampler(proc.pid) as peak:
+        _, err = proc.communicate()
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise BenchError(f"{what}: {cmd[0]} exited {proc.returncode}: {err.decode(errors='replace')[-800:]}")
+    return wall, peak
+
+
+# -- inputs --------------------------------------------------------------------------------------------------
+
+
+def make_clips(folder: Path) -> list[Path]:
+    """The six moving input clips (768x512 @ 24 fps, 6 s, H.264)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    width, height = CLIP_SIZE
+    paths = []
+    for name, source in CLIP_SOURCES.items():
+        path = folder / f"{name}.mp4"
+        joiner = ":" if "=" in source else "="
+        spec = f"{source}{joiner}s={width}x{height}:r={CLIP_FPS}"
+        subprocess.run(
+            ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", spec,
+             "-t", str(CLIP_SECONDS), "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "veryfast",
+             "-crf", "20", str(path)],
+            check=True,
+        )  # fmt: skip
+        paths.append(path)
+    return paths
+
+
+def storyboard_yaml(title: str, narration: list[str], clips: list[Path]) -> str:
+    """The storyboard as YAML text: scene i speaks narration[i] over clips[i % 6]."""
+    board = {
+        "title": title,
+        "output": {"aspect": "9:16", "resolution": WIDTH, "fps": FPS, "quality": "medium"},
+        "voice": {"engine": "espeak", "rate": 165, "pause": 0.35},
+        "music": {"track": "builtin", "volume": MUSIC_VOLUME},
+        "captions": {"enabled": True, "max_words": 4},
+        "transition_duration": TRANSITION_S,
+        "scenes": [
+            {
+                "narration": text,
+                "clip": str(clips[i % len(clips)]),
+                "transition": TRANSITIONS[i % len(TRANSITIONS)],
+            }
+            for i, text in enumerate(narration)
+        ],
+    }
+    return yaml.safe_dump(board, sort_keys=False, allow_unicode=True)
+
+
+def split_narration(sentences: list[str], parts: int) -> list[str]:
+    """Each sentence cut into `parts` runs of words of nearly equal length."""
+    out = []
+    for sentence in sentences:
+        words = sentence.split()
+        bounds = [round(i * len(words) / parts) for i in range(parts + 1)]
+        out += [" ".join(words[a:b]) for a, b in pairwise(bounds) if b > a]
+    return out
+
+
+# -- jobs run in child processes -----------------------------------------------------------------------------
+
+
+def render_job(board_text: str, out_dir: str, cache_dir: str, jobs: int) -> dict[str, Any]:
+    """One reelforge render, timed around the render() call."""
+    from reelforge.pipeline import render
+    from reelforge.storyboard import parse_storyboard
+
+    board = parse_storyboard(board_text, source="bench storyboard")
+    started = time.perf_counter()
+    result = render(board, Path(out_dir), cache_dir=Path(cache_dir), jobs=jobs)
+    wall = time.perf_counter() - started
+    metadata = json.loads(result.metadata.read_text(encoding="utf-8"))
+    return {
+        "wall": wall,
+        "duration": result.duration,
+        "stages": result.stages,
+        "timings": metadata["timings"],
+        "video": str(result.video),
+        "srt": str(result.srt),
+        "metadata": str(result.metadata),
+    }
+
+
+@dataclass(frozen=True)
+class PeerScene:
+    clip: str
+    start: float
+    end: float
+    voice: str
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str
+    start: float
+    end: float
+
+
+def moviepy_job(scenes: list[PeerScene], cues: list[Cue], music: str, out: str) -> dict[str, Any]:
+    """The MoviePy 2.x assembly of the same inputs, timed from opening the clips to the written file."""
+    from moviepy import (
+        AudioFileClip,
+        CompositeAudioClip,
+        CompositeVideoClip,
+        TextClip,
+        VideoClip,
+        VideoFileClip,
+        afx,
+        concatenate_videoclips,
+        vfx,
+    )
+
+    started = time.perf_counter()
+    sources: list[VideoFileClip] = []
+    shots: list[VideoClip] = []
+    for index, scene in enumerate(scenes):
+        # each clip runs on under the next scene's crossfade, as in our timeline
+        length = scene.end - scene.start + (TRANSITION_S if index + 1 < len(scenes) else 0.0)
+        source = VideoFileClip(scene.clip, audio=False)
+        sources.append(source)
+        shot = _fill_frame(source)
+        if shot.duration >= length:
+            shot = shot.subclipped(0, length)
+        else:
+            shot = shot.with_effects([vfx.Loop(duration=length)])
+        if index:
+            shot = shot.with_effects([vfx.CrossFadeIn(TRANSITION_S)])
+        shots.append(shot)
+    video = concatenate_videoclips(shots, method="compose", padding=-TRANSITION_S, bg_color=(0, 0, 0))
+    font_size = round(0.055 * HEIGHT)
+    stroke = max(2, round(font_size * 0.07))
+    bottom = HEIGHT - round(HEIGHT * 0.22)  # above the platforms' buttons, as our captions sit
+    captions = []
+    for cue in cues:
+        text = TextClip(
+            font=str(FONT),
+            text=_wrap(cue.text, font_size, stroke, round(WIDTH * 0.84)),
+            font_size=font_size,
+            margin=(stroke, stroke),
+            color="white",
+            stroke_color="black",
+            stroke_width=stroke,
+            text_align="center",
+        )
+        captions.append(
+            text.with_start(cue.start)
+            .with_duration(cue.end - cue.start)
+            .with_position(("center", bottom - text.h))
+        )
+    # MoviePy takes a composite's duration from its overlays when use_bgclip is set: give it the video's
+    video = CompositeVideoClip([video, *captions], size=(WIDTH, HEIGHT), use_bgclip=True).with_duration(
+        video.duration
+    )
+    voices = [AudioFileClip(scene.voice).with_start(scene.start) for scene in scenes]
+    bed = AudioFileClip(music).with_effects(
+        [afx.AudioLoop(duration=video.duration), afx.MultiplyVolume(MUSIC_VOLUME)]
+    )
+    video = video.with_audio(CompositeAudioClip([bed, *voices]).with_duration(video.duration))
+    video.write_videofile(
+        out,
+        fps=FPS,
+        codec="libx264",
+        preset="veryfast",
+        ffmpeg_params=["-crf", "23"],
+        audio_codec="aac",
+        threads=2,
+        temp_audiofile_path=str(Path(out).parent),
+        logger=None,
+    )
+    wall = time.perf_counter() - started
+    for clip in [*sources, *voices, bed]:
+        clip.close()
+    return {"wall": wall, "video": out}
+
+
+def _wrap(text: str, font_size: int, stroke: int, width: int) -> str:
+    """Break `text` into lines at spaces so that each fits `width` pixels (as peers do: MoviePy's own
+    `caption` wrapping can break inside a word)."""
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(FONT), font_size)
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and font.getlength(candidate) + 2 * stroke <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _fill_frame(clip: Any) -> Any:
+    """Crop to 9:16 around the centre, then resize to 1080x1920 (cropping first scales fewer pixels)."""
+    aspect = WIDTH / HEIGHT
+    if clip.w / clip.h > aspect:
+        width = round(clip.h * aspect / 2) * 2
+        clip = clip.cropped(x_center=clip.w / 2, width=width, height=clip.h)
+    elif clip.w / clip.h < aspect:
+        height = round(clip.w / aspect / 2) * 2
+        clip = clip.cropped(y_center=clip.h / 2, width=clip.w, height=height)
+    return clip.resized(new_size=(WIDTH, HEIGHT))
+
+
+# -- measurements --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One measured run: what, how long, how much video, how much memory."""
+
+    name: str
+    wall: float
+    video_seconds: float
+    peak: PeakRss | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def realtime(self) -> float:
+        return self.video_seconds / self.wall
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "wall_s": round(self.wall, 3),
+            "video_s": round(self.video_seconds, 3),
+            "realtime_x": round(self.realtime, 4),
+        }
+        if self.peak is not None:
+            out["peak_rss_single_mib"] = round(_mib(self.peak.single), 1)
+            out["peak_rss_single_process"] = self.peak.single_name
+            out["peak_rss_tree_mib"] = round(_mib(self.peak.total), 1)
+            out["rss_samples"] = self.peak.samples
+        return {**out, **self.extra}
+
+
+def _mib(value: int) -> float:
+    return value / 2**20
+
+
+def measure_render(name: str, board_text: str, out: Path, cache: Path, jobs: int) -> Run:
+    result, peak = run_in_child(render_job, board_text, str(out), str(cache), jobs)
+    return Run(
+        name,
+        result["wall"],
+        result["duration"],
+        peak,
+        {k: result[k] for k in ("stages", "timings", "video", "srt", "metadata")},
+    )
+
+
+def floor_content(video: Path, out: Path, seconds: float) -> Run:
+    """(a) decode our output and re-encode it with the same x264 settings."""
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(video),
+           "-map", "0:v:0", "-an", *X264, str(out)]  # fmt: skip
+    wall, peak = timed_command(cmd, "re-encode floor")
+    return Run("(a) floor: re-encode our output", wall, seconds, peak, {"command": " ".join(cmd)})
+
+
+def floor_testsrc(frames: int, out: Path) -> Run:
+    """(b) the same encode of testsrc2 at the same size and length."""
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
+           "-i", f"testsrc2=s={WIDTH}x{HEIGHT}:r={FPS}", "-frames:v", str(frames), *X264,
+           "-pix_fmt", "yuv420p", str(out)]  # fmt: skip
+    wall, peak = timed_command(cmd, "testsrc2 floor")
+    return Run("(b) floor: testsrc2 encode", wall, frames / FPS, peak, {"command": " ".join(cmd)})
+
+
+def measure_moviepy(board_text: str, full: Run, cache: Path, work: Path) -> Run:
+    """(c) the MoviePy assembly of the full render's inputs: its clips, voices, music and SRT phrases."""
+    import pysubs2
+
+    from reelforge.ffmpeg import probe
+    from reelforge.storyboard import parse_storyboard
+    from reelforge.voice import get_engine
+
+    work.mkdir(parents=True, exist_ok=True)
+    board = parse_storyboard(board_text)
+    metadata = json.loads(Path(full.extra["metadata"]).read_text(encoding="utf-8"))
+    engine = get_engine(board.voice.engine)
+    spec = board.voice
+    scenes = []
+    for index, (scene, meta) in enumerate(zip(board.scenes, metadata["scenes"], strict=True)):
+        wav = work / f"voice-{index}.wav"  # espeak is deterministic: the same WAV the render used
+        speech = engine.synthesize(
+            scene.narration, wav, voice=spec.voice, language=spec.language, rate=spec.rate
+        )
+        if abs(speech.duration - meta["speech_seconds"]) > 0.01:
+            raise BenchError(
+                f"scene {index}: re-synthesized voice lasts {speech.duration:.3f} s, not the render's"
+            )
+        scenes.append(PeerScene(str(scene.clip), meta["start"], meta["end"], str(wav)))
+    tracks = sorted(cache.glob("music/*/music.wav"))
+    if len(tracks) != 1:
+        raise BenchError(f"expected one music track in {cache}/music, found {len(tracks)}")
+    cues = [Cue(e.plaintext, e.start / 1000, e.end / 1000) for e in pysubs2.load(full.extra["srt"])]
+    out = work / "moviepy.mp4"
+    result, peak = run_in_child(moviepy_job, scenes, cues, str(tracks[0]), str(out))
+    seconds = float(probe(out)["format"]["duration"])
+    return Run("(c) MoviePy-style assembly", result["wall"], seconds, peak, {"video": str(out)})
+
+
+# -- report --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    value: float | None
+    goal: str
+    passed: bool | None
+    """None: not measured in this run (skipped)."""
+
+    @property
+    def verdict(self) -> str:
+        if self.goal == "info":
+            return "info"
+        return "SKIP" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+
+def targets(runs: dict[str, Run]) -> list[Target]:
+    full = runs["full"]
+    out = [
+        Target("full render / floor (a) re-encode", full.wall / runs["floor_a"].wall, "<= 1.15x", None),
+        Target("full render / floor (b) testsrc2", full.wall / runs["floor_b"].wall, "info", None),
+        Target("MoviePy (c) / full render (speed-up)", None, ">= 9x", None),
+        Target("one-scene edit (d) / full render", runs["edit"].wall / full.wall, "<= 0.40x", None),
+        Target("peak RSS tree: 24 / 6 scenes", None, "within 10%", None),
+        Target("peak RSS largest process: 24 / 6 scenes", None, "within 10%", None),
+    ]
+    out[0].passed = out[0].value is not None and out[0].value <= 1.15
+    out[3].passed = out[3].value is not None and out[3].value <= 0.40
+    if "moviepy" in runs:
+        out[2].value = runs["moviepy"].wall / full.wall
+        out[2].passed = out[2].value >= 9.0
+    if "scenes_24" in runs:
+        big, small = runs["scenes_24"].peak, full.peak
+        assert big is not None and small is not None
+        out[4].value = big.total / small.total
+        out[4].passed = abs(out[4].value - 1) <= 0.10
+        out[5].value = big.single / small.single
+        out[5].passed = abs(out[5].value - 1) <= 0.10
+    return out
+
+
+def format_summary(runs: dict[str, Run], goals: list[Target], header: str) -> str:
+    lines = [header, ""]
+    lines.append(
+        f"{'run':<42}{'wall s':>9}{'video s':>9}{'realtime':>10}{'RSS max proc':>22}{'RSS tree':>11}"
+    )
+    for run in runs.values():
+        rss = ("", "")
+        if run.peak is not None:
+            rss = (
+                f"{_mib(run.peak.single):.0f} MiB ({run.peak.single_name})",
+                f"{_mib(run.peak.total):.0f} MiB",
+            )
+        lines.append(
+            f"{run.name:<42}{run.wall:>9.2f}{run.video_seconds:>9.2f}{run.realtime:>9.3f}x{rss[0]:>22}{rss[1]:>11}"
+        )
+    if "edit" in runs:
+        ran = {s: c["ran"] for s, c in runs["edit"].extra["stages"].items() if c["ran"]}
+        reused = {s: c["reused"] for s, c in runs["edit"].extra["stages"].items() if c["reused"]}
+        lines += ["", f"(d) stages that ran:   {_counts(ran)}", f"(d) stages reused:     {_counts(reused)}"]
+    lines.append(f"full render stage timings (s): {_counts(runs['full'].extra['timings'])}")
+    lines += ["", f"{'target':<42}{'value':>9}  {'goal':<12}verdict"]
+    for goal in goals:
+        value = "-" if goal.value is None else f"{goal.value:.3f}"
+        lines.append(f"{goal.name:<42}{value:>9}  {goal.goal:<12}{goal.verdict}")
+    return "\n".join(lines)
+
+
+def _counts(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in values.items()) or "none"
+
+
+def environment() -> dict[str, Any]:
+    ffmpeg = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=False).stdout
+    try:
+        from importlib.metadata import version
+
+        moviepy = version("moviepy")
+    except Exception:
+        moviepy = "not installed"
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "ffmpeg": ffmpeg.splitlines()[0] if ffmpeg else "unknown",
+        "moviepy": moviepy,
+    }
+
+
+# -- main ----------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-moviepy", action="store_true", help="leave out the slow MoviePy baseline (c)")
+    parser.add_argument(
+        "--scenes-24",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also render the 24-scene version and compare its peak RSS (default: on)",
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="render(jobs=N): parallel encodes (default 2)")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep every output there")
+    return parser.parse_args(argv)
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not FONT.is_file():
+        raise SystemExit(f"{FONT}: font not found (apt-get install fonts-noto-core)")
+    work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="reelforge-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        return bench(args, work)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def bench(args: argparse.Namespace, work: Path) -> int:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    say(f"work folder: {work}")
+    clips = make_clips(work / "clips")
+    board = storyboard_yaml("Render benchmark", NARRATION, clips)
+    (work / "storyboard.yaml").write_text(board, encoding="utf-8")
+    runs: dict[str, Run] = {}
+
+    say(f"full render: 6 scenes, fresh cache, jobs={args.jobs} ...")
+    cache = work / "full" / "cache"
+    full = runs["full"] = measure_render(
+        "full render (fresh cache)", board, work / "full" / "out", cache, args.jobs
+    )
+    say(f"  video {full.video_seconds:.2f} s (narration target 29-31 s), wall {full.wall:.2f} s")
+
+    say("(a) re-encoding our output with the same x264 settings ...")
+    runs["floor_a"] = floor_content(Path(full.extra["video"]), work / "floor-a.mp4", full.video_seconds)
+    say("(b) encoding testsrc2 ...")
+    runs["floor_b"] = floor_testsrc(round(full.video_seconds * FPS), work / "floor-b.mp4")
+
+    say(f"(d) re-render after editing scene {EDITED_SCENE + 1}'s narration (same cache) ...")
+    edited = list(NARRATION)
+    edited[EDITED_SCENE] = EDITED_NARRATION
+    edit_board = storyboard_yaml("Render benchmark", edited, clips)
+    edit = measure_render(
+        f"(d) edit scene {EDITED_SCENE + 1} narration, re-render",
+        edit_board,
+        work / "edit" / "out",
+        cache,
+        args.jobs,
+    )
+    runs["edit"] = edit
+
+    if args.scenes_24:
+        say("24-scene render (fresh cache) ...")
+        board_24 = storyboard_yaml("Render benchmark, 24 scenes", split_narration(NARRATION, 4), clips)
+        (work / "storyboard-24.yaml").write_text(board_24, encoding="utf-8")
+        runs["scenes_24"] = measure_render(
+            "24-scene render (fresh cache)", board_24, work / "s24" / "out", work / "s24" / "cache", args.jobs
+        )
+
+    if not args.skip_moviepy:
+        say("(c) MoviePy-style assembly (slow: minutes) ...")
+        runs["moviepy"] = measure_moviepy(board, full, cache, work / "moviepy")
+
+    goals = targets(runs)
+    header = (
+        f"== reelforge render benchmark {stamp}: {full.video_seconds:.2f} s video, {len(NARRATION)} scenes, "
+        f"{WIDTH}x{HEIGHT}@{FPS}, x264 veryfast crf 23, jobs={args.jobs}, {os.cpu_count()} CPUs =="
+    )
+    say("")
+    say(format_summary(runs, goals, header))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report = RESULTS / f"render-{stamp}.json"
+    report.write_text(
+        json.dumps(
+            {
+                "timestamp": stamp,
+                "environment": environment(),
+                "config": {
+                    "jobs": args.jobs,
+                    "size": [WIDTH, HEIGHT],
+                    "fps": FPS,
+                    "scenes": len(NARRATION),
+                    "edited_scene": EDITED_SCENE,
+                    "moviepy": not args.skip_moviepy,
+                    "scenes_24": args.scenes_24,
+                },
+                "runs": {key: {"name": run.name, **run.to_json()} for key, run in runs.items()},
+                "targets": [{**asdict(goal), "verdict": goal.verdict} for goal in goals],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    say(f"\nresults: {report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
