@@ -333,7 +333,7 @@ def moviepy_job(scenes: list[PeerScene], cues: list[Cue], music: str, out: str) 
             font=str(FONT),
             text=_wrap(cue.text, font_size, stroke, round(WIDTH * 0.84)),
             font_size=font_size,
-            margin=(stroke, stroke),
+            margin=(stroke, stroke + font_size // 4),  # room for descenders
             color="white",
             stroke_color="black",
             stroke_width=stroke,

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from reelforge.cache import StageCache
 from reelforge.config import settings
 from reelforge.edit import audio, captions, music, thumbnail
-from reelforge.edit.filtergraph import ClipUse, Encoding, segment_args
+from reelforge.edit.filtergraph import ClipUse, Encoding, fit_filter, segment_args
 from reelforge.edit.probe import VideoInfo, video_info
 from reelforge.edit.timeline import Timeline, plan_timeline
 from reelforge.errors import InputError, ReelforgeError
@@ -122,7 +122,7 @@ class _Render:
         video = self._timed("join", lambda: self.join(timeline, segments, mix[0]))
         captions.write_sidecars(phrase_list, staging / "captions.srt", staging / "captions.vtt")
         shutil.copyfile(video, staging / "video.mp4")
-        thumb = self._timed("thumbnail", lambda: self.thumbnail(staging / "video.mp4", timeline, staging))
+        thumb = self._timed("thumbnail", lambda: self.thumbnail(timeline, clips, staging))
         metadata = self.metadata(timeline, speeches, clips, mix[1], thumb)
         (staging / "metadata.json").write_text(
             json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8"
@@ -345,16 +345,28 @@ class _Render:
         self.progress("join", 1, 1)
         return folder / "video.mp4"
 
-    def thumbnail(self, video: Path, timeline: Timeline, staging: Path) -> dict[str, Any]:
-        lead = self.board.transition_duration
+    def thumbnail(
+        self, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], staging: Path
+    ) -> dict[str, Any]:
+        """The best frame among the clips (before captions are burned), a little into each scene."""
+        lead = self.board.transition_duration + 0.5
         candidates = [
-            timeline.start(i) + min(lead + 0.5, (timeline.end(i) - timeline.start(i)) * 0.6)
-            for i in range(len(timeline.slots))
+            (info.path, min(lead, slot.frames * 0.6 / self.fps) % info.duration)
+            for (info, _), slot in zip(clips, timeline.slots, strict=True)
         ]
-        at, score = thumbnail.best_frame_time(video, candidates, self.size)
-        thumbnail.write_thumbnail(video, at, self.board.title, self.size, staging / "thumbnail.jpg")
+        index, score = thumbnail.best_frame(candidates)
+        path, at = candidates[index]
+        fit = fit_filter(clips[index][0], self.size, self.board.scenes[index].fit)
+        title = self.board.title
+        colour = self.board.captions.highlight
+        thumbnail.write_thumbnail(path, at, fit, title, self.size, staging / "thumbnail.jpg", colour)
         self.progress("thumbnail", 1, 1)
-        return {"file": "thumbnail.jpg", "time": round(at, 3), "sharpness": round(score, 1)}
+        return {
+            "file": "thumbnail.jpg",
+            "scene": index,
+            "clip_time": round(at, 3),
+            "sharpness": round(score, 1),
+        }
 
     def metadata(
         self,

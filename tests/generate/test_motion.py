@@ -13,7 +13,7 @@ from reelforge.errors import InputError, RenderError
 from reelforge.ffmpeg import probe
 from reelforge.generate import motion, quality
 from reelforge.generate.base import ClipRequest
-from reelforge.generate.motion import MotionGenerator, font_family, headline
+from reelforge.generate.motion import MotionGenerator, headline
 from reelforge.voice.base import Speech, Word
 
 PORTRAIT = ClipRequest(prompt="sunset over the desert dunes", width=360, height=640, fps=30, num_frames=60)
@@ -124,16 +124,13 @@ def test_arabic_text_and_spoken_words_render(tmp_path: Path) -> None:
     quality.accept(out, expected_frames=60, expected_size=(360, 640))
 
 
-def test_headline_and_font_choice() -> None:
+def test_headline() -> None:
     prompt = "A drone shot of a lighthouse on a rocky coast at sunset, cinematic 4K"
     assert headline(prompt) == "Lighthouse Rocky Coast Sunset"
     assert (
         headline("why the ocean is salty and the rivers are not, explained")
         == "Why Ocean Salty Rivers Explained"
     )
-    assert font_family("Hello") == "Noto Sans"
-    assert font_family("مرحبا بالعالم") == "Noto Sans Arabic"
-    assert font_family("שלום עולם") == "Noto Sans Hebrew"
 
 
 def test_odd_sizes_are_refused(tmp_path: Path) -> None:

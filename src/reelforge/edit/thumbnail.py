@@ -1,4 +1,5 @@
-"""The thumbnail: the sharpest well-exposed frame among candidates, with the title drawn over it by libass."""
+"""The thumbnail: the sharpest well-exposed clip frame among candidates (taken from the clips, so no
+burned captions), fitted to the video's frame, with the title drawn over it by libass."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from reelforge.edit.scripts import caption_font
 from reelforge.errors import RenderError
 from reelforge.ffmpeg import run_ffmpeg
 
-_PROBE_WIDTH = 270
+_PROBE_SIDE = 256
 _DARKEST_MEAN = 35.0
 """Frames whose mean luma (0-255) is below this are too dark to sell the video."""
 
@@ -27,56 +28,40 @@ def frame_score(gray: np.ndarray) -> float:
     return float(lap.var())
 
 
-def _gray_frame(video: Path, at: float, size: tuple[int, int]) -> np.ndarray:
-    height = round(_PROBE_WIDTH * size[1] / size[0] / 2) * 2
+def _gray_frame(video: Path, at: float) -> np.ndarray:
+    side = _PROBE_SIDE
     proc = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-ss",
-            f"{at:.3f}",
-            "-i",
-            str(video),
-            "-frames:v",
-            "1",
-            "-vf",
-            f"scale={_PROBE_WIDTH}:{height},format=gray",
-            "-f",
-            "rawvideo",
-            "-",
-        ],
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0 or len(proc.stdout) != _PROBE_WIDTH * height:
-        return np.zeros((height, _PROBE_WIDTH), np.uint8)
-    return np.frombuffer(proc.stdout, np.uint8).reshape(height, _PROBE_WIDTH)
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1",
+         "-vf", f"scale={side}:{side},format=gray", "-f", "rawvideo", "-"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0 or len(proc.stdout) != side * side:
+        return np.zeros((side, side), np.uint8)
+    return np.frombuffer(proc.stdout, np.uint8).reshape(side, side)
 
 
-def best_frame_time(video: Path, candidates: list[float], size: tuple[int, int]) -> tuple[float, float]:
-    """(time, score) of the best candidate frame; RenderError when every candidate is black or blank."""
-    scored = [(frame_score(_gray_frame(video, t, size)), t) for t in candidates]
-    score, at = max(scored)
+def best_frame(candidates: list[tuple[Path, float]]) -> tuple[int, float]:
+    """(index, score) of the best (file, time) candidate; RenderError when every one is black or blank."""
+    scored = [(frame_score(_gray_frame(path, at)), index) for index, (path, at) in enumerate(candidates)]
+    score, index = max(scored)
     if score <= 0:
         raise RenderError(
             f"thumbnail: all {len(candidates)} candidate frames are black, blank or overexposed"
         )
-    return at, score
+    return index, score
 
 
-def _title_ass(title: str, size: tuple[int, int]) -> str:
+def _title_ass(title: str, size: tuple[int, int], colour: str) -> str:
     width, height = size
     font, scale = caption_font(title, "Noto Sans")
     doc = pysubs2.SSAFile()
     doc.info.update({"PlayResX": str(width), "PlayResY": str(height), "WrapStyle": "0"})
-    font_size = round(min(width, height) * 0.1 * scale)
+    font_size = round(min(width, height) * 0.12 * scale)
     doc.styles["Title"] = pysubs2.SSAStyle(
         fontname=font,
         fontsize=font_size,
         bold=True,
-        primarycolor=pysubs2.Color(255, 255, 255, 0),
+        primarycolor=pysubs2.Color(int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16), 0),
         outlinecolor=pysubs2.Color(0, 0, 0, 0),
         backcolor=pysubs2.Color(0, 0, 0, 90),
         outline=font_size * 0.09,
@@ -91,26 +76,18 @@ def _title_ass(title: str, size: tuple[int, int]) -> str:
     return doc.to_string("ass")
 
 
-def write_thumbnail(video: Path, at: float, title: str, size: tuple[int, int], out: Path) -> None:
-    """Write a JPEG of the frame at `at` seconds with `title` overlaid."""
-    (out.parent / "title.ass").write_text(_title_ass(title, size), encoding="utf-8")
+def write_thumbnail(
+    source: Path, at: float, fit: str, title: str, size: tuple[int, int], out: Path, colour: str = "#FFFFFF"
+) -> None:
+    """Write a JPEG of `source`'s frame at `at` seconds, fitted to `size` by the filters `fit`, with the
+    title in `colour` (#RRGGBB)."""
+    (out.parent / "title.ass").write_text(_title_ass(title, size, colour), encoding="utf-8")
     try:
+        graph = f"[0:v]{fit},ass=filename=title.ass[v]"
         run_ffmpeg(
-            [
-                "-ss",
-                f"{at:.3f}",
-                "-i",
-                str(video.resolve()),
-                "-frames:v",
-                "1",
-                "-vf",
-                "ass=filename=title.ass",
-                "-q:v",
-                "2",
-                out.name,
-            ],
-            what="thumbnail",
-            cwd=out.parent,
-        )
+            ["-ss", f"{at:.3f}", "-i", str(source.resolve()), "-frames:v", "1",
+             "-filter_complex", graph, "-map", "[v]", "-q:v", "2", out.name],
+            what="thumbnail", cwd=out.parent,
+        )  # fmt: skip
     finally:
         (out.parent / "title.ass").unlink(missing_ok=True)

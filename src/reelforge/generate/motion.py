@@ -21,11 +21,11 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections import Counter
 from pathlib import Path
 
 import pysubs2
 
+from reelforge.edit.scripts import caption_font
 from reelforge.errors import InputError
 from reelforge.ffmpeg import run_ffmpeg
 from reelforge.generate.base import ClipRequest
@@ -102,15 +102,6 @@ _STOPWORD_TEXT = """
     beautiful stunning"""
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
-_SCRIPT_FONTS = {
-    "LATIN": "Noto Sans",
-    "GREEK": "Noto Sans",
-    "CYRILLIC": "Noto Sans",
-    "CJK": "Noto Sans CJK SC",
-    "HIRAGANA": "Noto Sans CJK JP",
-    "KATAKANA": "Noto Sans CJK JP",
-    "HANGUL": "Noto Sans CJK KR",
-}
 """Font family per Unicode script; other scripts use "Noto Sans <Script>" (Arabic, Hebrew, Devanagari,
 Thai...). fontconfig substitutes a missing family and libass falls back per glyph."""
 
@@ -178,13 +169,6 @@ def headline(prompt: str) -> str:
     words = _words(prompt)
     keep = [w for w in words if w.casefold() not in _STOPWORDS and (len(w) > 2 or w.isdigit())]
     return " ".join(w[:1].upper() + w[1:] for w in (keep or words)[:MAX_HEADLINE_WORDS])
-
-
-def font_family(text: str) -> str:
-    """The Noto family for the text's main script (by Unicode character names)."""
-    scripts = Counter(unicodedata.name(ch, "LATIN").split()[0] for ch in text if ch.isalpha())
-    script = scripts.most_common(1)[0][0] if scripts else "LATIN"
-    return _SCRIPT_FONTS.get(script, f"Noto Sans {script.title()}")
 
 
 def _words(text: str) -> list[str]:
@@ -263,9 +247,10 @@ def _headline_doc(request: ClipRequest, palette: list[str]) -> pysubs2.SSAFile:
     text = request.on_screen_text.strip() or headline(request.prompt)
     if not text:
         return doc
-    size = _font_size(text, width, height)
+    font, scale = caption_font(text, "Noto Sans")
+    size = round(_font_size(text, width, height) * scale)
     doc.styles["Default"] = pysubs2.SSAStyle(
-        fontname=font_family(text),
+        fontname=font,
         fontsize=size,
         bold=True,
         primarycolor=pysubs2.Color(255, 255, 255),

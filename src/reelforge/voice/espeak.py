@@ -61,9 +61,7 @@ _EVENT_WORD = 1
 _EVENT_PHONEME = 7
 
 _NON_PAUSE_UNDERSCORE = "_^_"  # the "switch language" phoneme: not silence
-_KEPT_PUNCTUATION = frozenset("%‰#&@*")  # spoken symbols: part of the word
-_ABBREVIATION = re.compile(r"(?:[^\W\d_]\.){2,}")  # "e.g.", "U.S.A.": keep the final dot
-_TOKEN = re.compile(r"[^\s\u2013\u2014]+")  # split on whitespace and en/em dashes
+_SPOKEN_PUNCTUATION = frozenset("%‰#&@*")  # punctuation espeak reads out ("&" -> "and")
 
 _INSTALL_HINT = "install espeak-ng: apt-get install espeak-ng"
 
@@ -265,88 +263,110 @@ def list_voices() -> list[tuple[str, str]]:
 # -- word timing -------------------------------------------------------------------------------
 
 
-def _strip_punctuation(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Narrow [start, end) past leading/trailing punctuation; None if nothing would remain."""
+def _is_punctuation(char: str) -> bool:
+    return unicodedata.category(char).startswith("P") and char not in _SPOKEN_PUNCTUATION
 
-    def is_punct(char: str) -> bool:
-        return unicodedata.category(char).startswith("P") and char not in _KEPT_PUNCTUATION
 
-    lo, hi = start, end
-    while lo < hi and is_punct(text[lo]):
-        lo += 1
-    if _ABBREVIATION.fullmatch(text, lo, hi):
-        return lo, hi
-    while hi > lo and is_punct(text[hi - 1]):
-        hi -= 1
-    return (lo, hi) if lo < hi else None
+def _letters(token: str) -> int:
+    """How many of the token's characters are spoken (not punctuation): its weight in a split."""
+    return sum(not _is_punctuation(char) for char in token)
 
 
 @dataclass
 class _Segment:
-    """One word being assembled (times in ms): its token, WORD event, first sounding phoneme
-    and where the pause run that closes it began."""
+    """What one run of WORD events says (times in ms): the first token it speaks, its WORD event,
+    the onsets of its sounding phonemes and where the pause run that closes it began."""
 
     token: int
     start: int
-    onset: int | None = None
+    onsets: list[int] = field(default_factory=list)
     pause: int | None = None
 
 
-def _segments(events: list[_EventRecord], token_starts: list[int], token_ends: list[int]) -> list[_Segment]:
-    """Walk the events in order: WORD opens a segment per new token, PHONEMEs track its pause."""
+def _segments(events: list[_EventRecord], spans: list[tuple[int, int]], spoken: list[bool]) -> list[_Segment]:
+    """Walk the events in order: WORD opens a segment at a new token, PHONEMEs fill in its times."""
     segments: list[_Segment] = []
+    starts = [start for start, _ in spans]
     for kind, position, ms, name in events:
         if kind == _EVENT_WORD:
-            token = _token_at(position - 1, token_starts, token_ends)
-            if token is not None and (not segments or token > segments[-1].token):
+            token = bisect.bisect_right(starts, position - 1) - 1  # the token at or before it
+            if token < 0 or position - 1 >= spans[token][1] or not spoken[token]:
+                token = next((i for i in range(token + 1, len(spans)) if spoken[i]), len(spans))
+            if token < len(spans) and (not segments or token > segments[-1].token):
                 segments.append(_Segment(token, ms))
         elif segments:
-            is_pause = name.startswith("_") and name != _NON_PAUSE_UNDERSCORE
             current = segments[-1]
-            if not is_pause:
+            if not name.startswith("_") or name == _NON_PAUSE_UNDERSCORE:
+                current.onsets.append(ms)
                 current.pause = None
-                if current.onset is None:
-                    current.onset = ms
             elif current.pause is None:
                 current.pause = ms
     return segments
 
 
-def _token_at(char: int, starts: list[int], ends: list[int]) -> int | None:
-    """The token holding character index `char`, else the next one after it (None past the end)."""
-    i = bisect.bisect_right(starts, char) - 1
-    if i >= 0 and char < ends[i]:
-        return i
-    return i + 1 if i + 1 < len(starts) else None
+def _segment_times(segments: list[_Segment], duration_ms: float) -> list[tuple[float, float]]:
+    """(start, end) ms of each segment, by the rules in the module docstring."""
+    times = []
+    for i, seg in enumerate(segments):
+        limit = segments[i + 1].start if i + 1 < len(segments) else duration_ms
+        end = min(seg.pause if seg.pause is not None else limit, limit)
+        after_pause = i == 0 or segments[i - 1].pause is not None
+        times.append((float(seg.onsets[0] if after_pause and seg.onsets else seg.start), end))
+    return times
+
+
+def _cuts(start: float, end: float, weights: list[int], onsets: list[int]) -> list[float]:
+    """Where words sharing [start, end) meet: in proportion to `weights`, moved to the nearest
+    phoneme onset (e.g. espeak speaks "out of" as one word; "of" then starts at its schwa)."""
+    cuts: list[float] = []
+    previous, total, done = start, sum(weights), 0
+    for weight in weights[:-1]:
+        done += weight
+        target = start + (end - start) * done / total
+        inside = [t for t in onsets if previous < t < end]
+        cut = min(inside, key=lambda t: abs(t - target)) if inside else target
+        previous = cut if previous < cut < end else (previous + end) / 2
+        cuts.append(previous)
+    return cuts
+
+
+def _leads(text: str, spans: list[tuple[int, int]], spoken: list[bool]) -> list[int]:
+    """Each token's first token of its word. Punctuation-only tokens ("-", "—", "...") join the
+    word before them, or the word after them when they open a line (a bullet) or the text."""
+    forward: list[bool] = []
+    leads: list[int] = []
+    for k, (start, _) in enumerate(spans):
+        line_start = k == 0 or "\n" in text[spans[k - 1][1] : start] or forward[k - 1]
+        forward.append(not spoken[k] and line_start)
+        leads.append(leads[k - 1] if k and forward[k - 1] else k)
+    return leads
 
 
 def _words_from_events(text: str, events: list[_EventRecord], duration_ms: float) -> list[Word]:
     """Turn espeak WORD/PHONEME events into Words (see the module docstring for the rules)."""
-    raw, tokens = [], []
-    for match in _TOKEN.finditer(text):
-        if stripped := _strip_punctuation(text, *match.span()):
-            raw.append(match.span())
-            tokens.append(stripped)
-    segments = _segments(events, [s for s, _ in raw], [e for _, e in raw])
-    spans: list[tuple[int, int, float, float]] = []  # (first char, end char, start ms, end ms)
-    pending: tuple[int, float] | None = None  # a zero-length word folded into the next one
-    for i, seg in enumerate(segments):
-        limit = segments[i + 1].start if i + 1 < len(segments) else duration_ms
-        end = min(seg.pause if seg.pause is not None else limit, limit)
-        first, last = tokens[seg.token]
-        after_pause = i == 0 or segments[i - 1].pause is not None
-        start = float(seg.onset if after_pause and seg.onset is not None else seg.start)
-        if pending is not None:
-            first, start = pending
-            pending = None
-        if end > start:
-            spans.append((first, last, start, end))
-        else:
-            pending = (first, start)
-    if pending is not None and spans:
-        first, _, start, end = spans[-1]
-        spans[-1] = (first, tokens[segments[-1].token][1], start, end)
-    return [Word(text=text[a:b], start=s / 1000, end=e / 1000) for a, b, s, e in spans]
+    spans = [match.span() for match in re.finditer(r"\S+", text)]
+    spoken = [_letters(text[a:b]) > 0 for a, b in spans]
+    leads = _leads(text, spans, spoken)
+    segments = _segments(events, spans, spoken)
+    owned: list[tuple[int, _Segment, float, float]] = []  # (first token owned, segment, start, end)
+    carry: int | None = 0  # first token still without an owner: the text's start, or a dropped segment's
+    for seg, (start, end) in zip(segments, _segment_times(segments, duration_ms), strict=True):
+        if start < end:
+            owned.append((leads[seg.token] if carry is None else carry, seg, start, end))
+            carry = None
+        elif carry is None:  # no time of its own: its tokens go to the next segment
+            carry = leads[seg.token]
+    words = []
+    for i, (first, seg, start, end) in enumerate(owned):
+        stop = owned[i + 1][0] if i + 1 < len(owned) else len(spans)
+        heads = [k for k in range(first, stop) if spoken[k]]  # one word per spoken token
+        bounds = [first, *(leads[k] for k in heads[1:]), stop]
+        weights = [_letters(text[slice(*spans[k])]) for k in heads]
+        edges = [start, *_cuts(start, end, weights, seg.onsets), end]
+        for j in range(len(heads)):
+            piece = text[spans[bounds[j]][0] : spans[bounds[j + 1] - 1][1]]
+            words.append(Word(text=piece, start=edges[j] / 1000, end=edges[j + 1] / 1000))
+    return words
 
 
 # -- the engine --------------------------------------------------------------------------------
