@@ -65,7 +65,7 @@ def test_render_measures_up(clips, tmp_path):
 
     # Captions: cues in order, inside the audio, each spanning the words it shows.
     cues = pysubs2.load(str(result.srt))
-    assert [e.text for e in cues][:2] == ["Rivers carve canyons out", "of solid rock"]
+    assert [e.text for e in cues][:2] == ["Rivers carve canyons out", "of solid rock."]
     ends = [e.end for e in cues]
     assert all(a.end <= b.start for a, b in itertools.pairwise(cues))
     assert cues[0].start >= 0 and max(ends) / 1000 <= float(audio["duration"])

@@ -4,6 +4,11 @@ espeak-ng runs in synchronous mode with phoneme events on. Each synth callback b
 of PCM (mono int16) and the events inside it: WORD (1-based character position in the text,
 time in ms) and PHONEME (name, time in ms). Pause phonemes are named `_`, `_:`, `_!`, ...
 
+A Word is one whitespace-separated token of the input, exactly as written, punctuation included
+("dog.", "Hello,": captions show it and break phrases at sentence ends). Punctuation-only tokens
+("-", "—", "...") are not words of their own: they join the word before them, or the word after
+them when they open a line or the text. So the words, in order, cover every non-space character.
+
 How a word's times are derived:
 
 * start: the time of the WORD event that points into it; but for the first word and a word
@@ -12,15 +17,11 @@ How a word's times are derived:
 * end: the start of the run of pause phonemes that closes it (a comma or full stop pause),
   else the next word's start; the last word ends at the final pause or the end of the audio.
 
-How a word's text is derived: the WORD event's character position picks the input's token
-(split on whitespace and en/em dashes) it points into; the token minus leading/trailing
-punctuation is the word ("dog." -> "dog", "Hello," -> "Hello", as espeak's own `length` has it
-for plain words; abbreviations such as "e.g." keep their dots). The event's `length` is not
-used: on espeak-ng 1.51 it cuts "Don't" to "Don", is 0 for some words, and "3.5" yields three
-WORD events. Tokens of punctuation alone are never words: an event pointing into one (espeak
-puts the word after a spaced " - " on the hyphen) goes to the next token. Events that point
-into the current token (or back before it) extend the current word, so every Word is an exact,
-ordered, non-overlapping substring of the input.
+Only the events' positions are used, not their `length`: on espeak-ng 1.51 `length` excludes
+punctuation, cuts "Don't" to "Don" and is 0 for some words. Several events in one token ("3.5"
+gives three) make one word; an event on a punctuation-only token (espeak puts the word after a
+spaced " - " on the hyphen) belongs to the next token. Tokens espeak speaks as one word ("out
+of") share its time in proportion to their letters, each cut moved to the nearest phoneme onset.
 
 libespeak-ng is process-global and not thread-safe: it is initialised once, lazily, and every
 synth runs under one lock, in a child forked from that pristine state (libespeak-ng carries
