@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from reelforge.errors import ReelforgeError
 from reelforge.pipeline import RenderResult, render
-from reelforge.storyboard import Storyboard, VoiceSpec, load_storyboard
+from reelforge.storyboard import OutputSpec, Storyboard, VoiceSpec, load_storyboard
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="reelforge: AI video production studio.")
 console = Console(stderr=True)
@@ -73,6 +74,8 @@ def make(
     model: Annotated[str, typer.Option(help="Video model for every scene.")] = "motion",
     title: Annotated[str, typer.Option(help="Title (default: the first sentence).")] = "",
     language: Annotated[str, typer.Option(help="Voice language (default: guessed from the script).")] = "",
+    resolution: Annotated[int, typer.Option(help="Short side of the frame in pixels.")] = 1080,
+    quality: Annotated[str, typer.Option(help="low, medium, high or ultra")] = "medium",
     jobs: Jobs = 2,
 ) -> None:
     """Make a video from narration text alone."""
@@ -80,14 +83,17 @@ def make(
 
     try:
         voice = VoiceSpec(language=language or guess_language(script))
-        board = storyboard_from_script(script, model=model, aspect=aspect, title=title, voice=voice)
+        spec = OutputSpec(aspect=aspect, resolution=resolution, quality=quality)
+        board = storyboard_from_script(script, model=model, output=spec, title=title, voice=voice)
         console.print(f"{len(board.scenes)} scenes from the script")
         _render(board, output, jobs)
     except ReelforgeError as exc:
         _fail(exc)
-    except ValueError as exc:  # pydantic validation of the options
-        console.print(f"[bold red]error:[/] {str(exc).splitlines()[-1].strip()}", highlight=False)
-        raise typer.Exit(2) from None
+    except ValidationError as exc:  # the options, checked by the storyboard models
+        first = exc.errors()[0]
+        option = str(first["loc"][-1]) if first["loc"] else "options"
+        message = first["msg"].removeprefix("Value error, ")
+        _fail(ReelforgeError(f"--{option}: {message} (got {first['input']!r})"))
 
 
 @app.command()

@@ -43,6 +43,9 @@ BACKGROUND_DIVISOR = 8
 """The gradient and the lights are drawn at 1/8 of the output size, then scaled up: smooth gradients
 and blurred circles upscale without visible loss, and it makes them 64 times cheaper."""
 
+MIN_BACKGROUND_SIDE = 120
+"""Short side of the drawn background, at the least (see `_background_size`)."""
+
 TURN_PER_SECOND = 0.5
 """Rotation of the background gradient, radians per second: clearly moving, never hectic. It alone
 scores 0.5-0.8 per frame pair at 30 fps in the quality gate (0.25+ at 60 fps), far above its 0.1
@@ -179,10 +182,11 @@ def _words(text: str) -> list[str]:
 
 
 def _background_size(request: ClipRequest) -> tuple[int, int]:
-    def even(v: float) -> int:
-        return max(16, 2 * round(v / 2))
-
-    return even(request.width / BACKGROUND_DIVISOR), even(request.height / BACKGROUND_DIVISOR)
+    """1/BACKGROUND_DIVISOR of the frame, but at least MIN_BACKGROUND_SIDE on the short side: a smaller
+    gradient moves by less than a level per frame and small frames would show held frames."""
+    scale = max(1 / BACKGROUND_DIVISOR, MIN_BACKGROUND_SIDE / min(request.width, request.height))
+    scale = min(scale, 1.0)
+    return 2 * round(request.width * scale / 2), 2 * round(request.height * scale / 2)
 
 
 def _ffmpeg_args(request: ClipRequest, rng: random.Random, palette: list[str], out: Path) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reelforge.edit.scripts import dominant_script
 from reelforge.errors import InputError
-from reelforge.storyboard import Scene, Storyboard, VoiceSpec
+from reelforge.storyboard import OutputSpec, Scene, Storyboard, VoiceSpec
 from reelforge.voice import get_engine
 
 MIN_SCENE_S = 3.0
@@ -84,7 +84,12 @@ def _group(pieces: list[tuple[str, float]]) -> list[str]:
 
 
 def storyboard_from_script(
-    text: str, *, model: str, aspect: str = "9:16", title: str = "", voice: VoiceSpec | None = None
+    text: str,
+    *,
+    model: str,
+    output: OutputSpec | None = None,
+    title: str = "",
+    voice: VoiceSpec | None = None,
 ) -> Storyboard:
     """A storyboard whose scenes speak the script; each scene's visual prompt is its own narration."""
     voice = voice or VoiceSpec(language=guess_language(text))
@@ -93,7 +98,7 @@ def storyboard_from_script(
     return Storyboard(
         title=title or (first if len(first) <= 60 else first[:57].rsplit(" ", 1)[0] + "…"),
         model=model,
-        output={"aspect": aspect},
+        output=output or OutputSpec(),
         voice=voice,
         scenes=[Scene(narration=n, visual=n) for n in narrations],
     )
