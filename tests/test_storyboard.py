@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from reelforge.errors import InputError, StoryboardError
@@ -36,11 +38,13 @@ def test_defaults_and_inheritance():
     assert (board.output.fps, board.output.quality, board.voice.engine) == (30, "medium", "espeak")
 
 
-def test_json_storyboards_load(tmp_path):
+def test_json_storyboards_load_with_paths_relative_to_the_file(tmp_path):
     path = tmp_path / "b.json"
-    path.write_text('{"title": "T", "scenes": [{"narration": "Hi.", "clip": "c.mp4"}]}')
+    scene = {"narration": "Hi.", "clip": "c.mp4"}
+    path.write_text(json.dumps({"title": "T", "music": {"track": "m.mp3"}, "scenes": [scene]}))
     board = load_storyboard(path)
     assert board.scenes[0].clip == tmp_path / "c.mp4"
+    assert board.music.track == str(tmp_path / "m.mp3")
     assert board.model_for(board.scenes[0]) == "footage"
 
 

@@ -195,7 +195,7 @@ _Loader.add_implicit_resolver(
 
 
 def load_storyboard(path: Path) -> Storyboard:
-    """Read a storyboard from YAML or JSON; relative clip paths are resolved against the file's folder."""
+    """Read a storyboard from YAML or JSON; relative clip and music paths are resolved against its folder."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -207,6 +207,9 @@ def load_storyboard(path: Path) -> Storyboard:
     for scene in board.scenes:
         if scene.clip is not None and not scene.clip.is_absolute():
             scene.clip = (path.parent / scene.clip).resolve()
+    track = board.music.track
+    if track not in ("builtin", "none") and not Path(track).expanduser().is_absolute():
+        board.music.track = str((path.parent / track).resolve())
     return board
 
 

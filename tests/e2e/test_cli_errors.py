@@ -86,6 +86,14 @@ def test_static_clip_is_rejected_not_shown(tmp_path):
     )
 
 
+def test_missing_music_track(tmp_path):
+    make_clip(tmp_path / "good.mp4", "pattern", seconds=2)
+    text = "title: X\nmusic: {track: song.mp3}\nscenes:\n  - {narration: Hi., clip: good.mp4}\n"
+    out = tmp_path / "out"
+    proc = run_cli("render", str(write(tmp_path, text)), "-o", str(out), cwd=tmp_path)
+    assert_clean_failure(proc, out, "song.mp3", "music.track")
+
+
 def test_unwritable_output_dir(tmp_path):
     make_clip(tmp_path / "good.mp4", "pattern", seconds=2)
     board = write(tmp_path, "title: X\nscenes:\n  - {narration: Hello there., clip: good.mp4}\n")

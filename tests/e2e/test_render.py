@@ -179,3 +179,54 @@ def test_looped_short_clip_never_freezes(tmp_path):
     report = quality.measure(result.video)
     # 24 -> 30 fps repeats one frame in five (as any pulldown does); nothing longer ever holds.
     assert report.longest_frozen_s < 0.1 and report.static_fraction < 0.25
+
+
+def test_users_own_music_track(clips, tmp_path):
+    """A user's song plays under the video: in the 2.5 s pause after the narration, ducking lets go and
+    the song is what is heard, where a render without music is silent."""
+    song = tmp_path / "song.mp3"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:r=44100",
+            "-t",
+            "1.5",
+            str(song),
+        ],
+        check=True,
+    )
+    levels = {}
+    for music in (str(song), "none"):
+        text = board_yaml(clips, music=music, extra="voice: {pause: 2.5}")
+        result = render(parse_storyboard(text), tmp_path / Path(music).stem)
+        end = json.loads(result.metadata.read_text())["duration"]
+        log = subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-hide_banner",
+                "-ss",
+                f"{end - 1.2:.3f}",
+                "-i",
+                str(result.video),
+                "-map",
+                "0:a",
+                "-af",
+                "volumedetect",
+                "-f",
+                "null",
+                "-",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        levels[music] = float(re.search(r"mean_volume: (-?[\d.]+) dB", log).group(1))
+    assert levels[str(song)] > -35 and levels["none"] < -60, levels
+    assert integrated_loudness(result.video) == pytest.approx(-14, abs=1)
