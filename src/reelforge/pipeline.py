@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -104,26 +104,30 @@ class _Render:
         self.size = board.output.size
         self.fps = board.output.fps
         self.timings: dict[str, float] = {}
+        self.pool: ThreadPoolExecutor
 
     def execute(self, staging: Path) -> dict[str, Any]:
         speeches = self._timed("voice", self.voices)
         timeline = plan_timeline(self.board, speeches)
-        clips = self._timed("clips", lambda: self.clips(speeches, timeline))
-        phrase_list = captions.phrases(
-            ([_shift(w, timeline.start(i)) for w in s.words] for i, s in enumerate(speeches)),
-            self.board.captions.max_words,
-        )
-        doc = (
-            captions.ass_document(phrase_list, self.board.captions, self.size)
-            if self.board.captions.enabled
-            else None
-        )
-        segments, mix = self._timed("edit", lambda: self.segments_and_audio(speeches, timeline, clips, doc))
-        video = self._timed("join", lambda: self.join(timeline, segments, mix[0]))
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            self.pool = pool
+            clips = self._timed("clips", lambda: self.clips(speeches, timeline))
+            phrase_list = captions.phrases(
+                ([_shift(w, timeline.start(i)) for w in s.words] for i, s in enumerate(speeches)),
+                self.board.captions.max_words,
+            )
+            doc = None
+            if self.board.captions.enabled:
+                doc = captions.ass_document(phrase_list, self.board.captions, self.size)
+            thumb = pool.submit(self._timed, "thumbnail", lambda: self.thumbnail(timeline, clips, staging))
+            sound = pool.submit(self._timed, "audio", lambda: self.soundtrack(speeches, timeline))
+            segments = self._timed("segments", lambda: self.segments(timeline, clips, doc))
+            mix = sound.result()
+            video = self._timed("join", lambda: self.join(timeline, segments, mix[0]))
+            thumb_info = thumb.result()
         captions.write_sidecars(phrase_list, staging / "captions.srt", staging / "captions.vtt")
         shutil.copyfile(video, staging / "video.mp4")
-        thumb = self._timed("thumbnail", lambda: self.thumbnail(timeline, clips, staging))
-        metadata = self.metadata(timeline, speeches, clips, mix[1], thumb)
+        metadata = self.metadata(timeline, speeches, clips, mix[1], thumb_info)
         (staging / "metadata.json").write_text(
             json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8"
         )
@@ -163,22 +167,30 @@ class _Render:
 
     def clips(self, speeches: list[Speech], timeline: Timeline) -> list[tuple[VideoInfo, dict[str, Any]]]:
         """Each scene's clip with its quality report: generated, or the user's own, always measured."""
-        out = []
         lead = round(self.board.transition_duration * self.fps)
-        for index, scene in enumerate(self.board.scenes):
+
+        def one(index: int) -> tuple[VideoInfo, dict[str, Any]]:
+            scene = self.board.scenes[index]
             model = self.board.model_for(scene)
-            where = f"scenes[{index}]"
             try:
                 if scene.clip is not None:
                     path, report = self._footage(scene.clip)
                 else:
                     frames = timeline.slots[index].frames + lead
                     path, report = self._generate(model, scene, speeches[index], frames)
+                return video_info(path), report
             except ReelforgeError as exc:
-                raise type(exc)(f"{where} ({model}): {exc}") from None
-            out.append((video_info(path), report))
-            self.progress("clips", index + 1, len(self.board.scenes))
-        return out
+                raise type(exc)(f"scenes[{index}] ({model}): {exc}") from None
+
+        return self._each("clips", [lambda i=i: one(i) for i in range(len(self.board.scenes))])
+
+    def _each(self, stage: str, tasks: list[Callable[[], Any]]) -> list[Any]:
+        """Run tasks on the pool; results in order; progress as each one finishes."""
+        futures = [self.pool.submit(task) for task in tasks]
+        for done, future in enumerate(as_completed(futures), start=1):
+            future.result()
+            self.progress(stage, done, len(futures))
+        return [f.result() for f in futures]
 
     def _footage(self, clip: Path) -> tuple[Path, dict[str, Any]]:
         if not clip.is_file():
@@ -212,26 +224,10 @@ class _Render:
         folder, report = self.cache.run(f"clip-{model}", {"request": request}, make)
         return folder / "clip.mp4", report
 
-    def segments_and_audio(
-        self, speeches: list[Speech], timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
-    ) -> tuple[list[Path], tuple[Path, dict[str, Any]]]:
-        """Encode every scene segment and the soundtrack, side by side on `jobs` workers."""
-        total = len(timeline.slots) + 1
-        done = 0
-
-        def tick(result: Any) -> Any:
-            nonlocal done
-            done += 1
-            self.progress("edit", done, total)
-            return result
-
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            sound = pool.submit(lambda: tick(self.soundtrack(speeches, timeline)))
-            segments = [
-                pool.submit(lambda i=i: tick(self.segment(i, timeline, clips, doc)))
-                for i in range(len(clips))
-            ]
-            return [f.result() for f in segments], sound.result()
+    def segments(self, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any) -> list[Path]:
+        """Encode every scene's segment, `jobs` at a time."""
+        tasks = [lambda i=i: self.segment(i, timeline, clips, doc) for i in range(len(clips))]
+        return self._each("edit", tasks)
 
     def segment(self, index: int, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any) -> Path:
         slot = timeline.slots[index]

@@ -86,7 +86,7 @@ def test_render_measures_up(clips, tmp_path):
     assert frame_colours(result.thumbnail).mean() > 30
     assert meta["resolution"] == "360x640" and len(meta["scenes"]) == 3
     assert meta["loudness"]["integrated_lufs"] == pytest.approx(-14, abs=1)
-    assert set(meta["timings"]) >= {"voice", "clips", "edit", "join", "thumbnail"}
+    assert set(meta["timings"]) >= {"voice", "clips", "segments", "audio", "join", "thumbnail"}
 
 
 @pytest.mark.parametrize(("aspect", "size"), [("16:9", (640, 360)), ("1:1", (360, 360))])
