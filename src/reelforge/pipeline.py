@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,7 @@ class _Render:
             sound = pool.submit(self._timed, "audio", lambda: self.soundtrack(speeches, timeline))
             segments = self._timed("segments", lambda: self.segments(timeline, clips, doc))
             mix = sound.result()
-            video = self._timed("join", lambda: self.join(timeline, segments, mix[0]))
+            video = self._timed("join", lambda: self.join(segments, mix[0]))
             thumb_info = thumb.result()
         captions.write_sidecars(phrase_list, staging / "captions.srt", staging / "captions.vtt")
         shutil.copyfile(video, staging / "video.mp4")
@@ -224,52 +225,51 @@ class _Render:
         folder, report = self.cache.run(f"clip-{model}", {"request": request}, make)
         return folder / "clip.mp4", report
 
-    def segments(self, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any) -> list[Path]:
-        """Encode every scene's segment, `jobs` at a time."""
-        tasks = [lambda i=i: self.segment(i, timeline, clips, doc) for i in range(len(clips))]
-        return self._each("edit", tasks)
+    def segments(
+        self, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
+    ) -> list[tuple[Path, int]]:
+        """Encode every scene as a transition piece (blending in from the previous clip's tail) and a
+        body, `jobs` at a time; (file, frames) in timeline order. Keeping the transition apart means an
+        edit to one scene re-encodes the next scene's few transition frames, not its whole body."""
+        pieces = []
+        for index, slot in enumerate(timeline.slots):
+            info, fit = clips[index][0], self.board.scenes[index].fit
+            start, k = timeline.start(index), slot.transition_frames
+            if k:
+                before = timeline.slots[index - 1]
+                tail = ClipUse(clips[index - 1][0], before.frames / self.fps, k)
+                pieces.append(
+                    _Piece(index, ClipUse(info, 0.0, k), fit, (start, start + k / self.fps),
+                           slot.transition, tail, self.board.scenes[index - 1].fit)
+                )  # fmt: skip
+            body = ClipUse(info, k / self.fps, slot.frames - k)
+            pieces.append(_Piece(index, body, fit, (start + k / self.fps, timeline.end(index))))
+        return self._each("edit", [lambda p=p: self.piece(p, doc) for p in pieces])
 
-    def segment(self, index: int, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any) -> Path:
-        slot = timeline.slots[index]
-        scene = self.board.scenes[index]
-        clip = ClipUse(clips[index][0], 0.0, slot.frames)
-        previous = None
-        if slot.transition_frames:
-            before = timeline.slots[index - 1]
-            previous = ClipUse(clips[index - 1][0], before.frames / self.fps, slot.transition_frames)
-        ass = (
-            captions.segment_ass(doc, timeline.start(index), timeline.end(index)) if doc is not None else None
-        )
-        fits = (scene.fit, self.board.scenes[index - 1].fit if index else scene.fit)
-        encoding = Encoding(self.board.output.quality, self.fps, threads=0)
+    def piece(self, piece: _Piece, doc: Any) -> tuple[Path, int]:
+        """One closed-GOP H.264 piece of exactly `piece.clip.frames` frames with its captions burned in."""
+        ass = captions.segment_ass(doc, *piece.window) if doc is not None else None
+        tail = piece.previous
         inputs = {
-            "clip": _use_key(clip),
-            "previous": _use_key(previous) if previous else None,
-            "transition": slot.transition,
-            "size": self.size,
-            "fit": fits,
-            "captions": ass,
+            "clip": _use_key(piece.clip), "fit": piece.fit, "transition": piece.transition, "size": self.size,
+            "previous": [_use_key(tail), piece.previous_fit] if tail else None, "captions": ass,
             "encoding": [self.board.output.quality, self.fps],
-        }
+        }  # fmt: skip
 
         def encode(folder: Path) -> dict[str, Any]:
             if ass is not None:
                 (folder / "captions.ass").write_text(ass, encoding="utf-8")
             args = segment_args(
-                clip=clip,
-                previous=previous,
-                transition=slot.transition,
-                size=self.size,
-                fit=fits,
-                captions="captions.ass" if ass else None,
-                encoding=encoding,
+                clip=piece.clip, previous=tail, transition=piece.transition, size=self.size,
+                fit=(piece.fit, piece.previous_fit), captions="captions.ass" if ass else None,
+                encoding=Encoding(self.board.output.quality, self.fps),
                 out=(folder / "segment.mp4").resolve(),
-            )
-            run_ffmpeg(args, what=f"scenes[{index}] segment", cwd=folder)
-            return {"frames": slot.frames}
+            )  # fmt: skip
+            run_ffmpeg(args, what=f"scenes[{piece.index}] segment", cwd=folder)
+            return {"frames": piece.clip.frames}
 
         folder, _ = self.cache.run("segment", inputs, encode)
-        return folder / "segment.mp4"
+        return folder / "segment.mp4", piece.clip.frames
 
     def soundtrack(self, speeches: list[Speech], timeline: Timeline) -> tuple[Path, dict[str, Any]]:
         per_frame = audio.RATE // self.fps
@@ -301,43 +301,24 @@ class _Render:
         )
         return folder / "music.wav"
 
-    def join(self, timeline: Timeline, segments: list[Path], soundtrack: Path) -> Path:
-        """Concatenate the segments by stream copy and mux the soundtrack: no frame is encoded again."""
-        durations = [slot.frames / self.fps for slot in timeline.slots]
+    def join(self, pieces: list[tuple[Path, int]], soundtrack: Path) -> Path:
+        """Concatenate the pieces by stream copy and mux the soundtrack: no frame is encoded again."""
+        durations = [frames / self.fps for _, frames in pieces]
+        listing = "".join(
+            f"file '{path}'\nduration {d:.9f}\n" for (path, _), d in zip(pieces, durations, strict=True)
+        )
 
         def produce(folder: Path) -> dict[str, Any]:
-            listing = "".join(
-                f"file '{seg}'\nduration {d:.9f}\n" for seg, d in zip(segments, durations, strict=True)
-            )
             (folder / "segments.txt").write_text(listing)
             run_ffmpeg(
-                [
-                    "-f",
-                    "concat",
-                    "-safe",
-                    "0",
-                    "-i",
-                    "segments.txt",
-                    "-i",
-                    str(soundtrack),
-                    "-map",
-                    "0:v",
-                    "-map",
-                    "1:a",
-                    "-c",
-                    "copy",
-                    "-movflags",
-                    "+faststart",
-                    "video.mp4",
-                ],
-                what="joining segments",
-                cwd=folder,
-            )
-            return {"segments": len(segments)}
+                ["-f", "concat", "-safe", "0", "-i", "segments.txt", "-i", str(soundtrack), "-map", "0:v",
+                 "-map", "1:a", "-c", "copy", "-movflags", "+faststart", "video.mp4"],
+                what="joining segments", cwd=folder,
+            )  # fmt: skip
+            return {"pieces": len(pieces)}
 
-        folder, _ = self.cache.run(
-            "join", {"segments": segments, "audio": soundtrack, "durations": durations}, produce
-        )
+        inputs = {"pieces": [path for path, _ in pieces], "audio": soundtrack, "durations": durations}
+        folder, _ = self.cache.run("join", inputs, produce)
         self.progress("join", 1, 1)
         return folder / "video.mp4"
 
@@ -417,6 +398,21 @@ class _Render:
             "timings": self.timings,
             "stages": self.cache.counts(),
         }
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A run of one scene's frames encoded on its own: the transition in (over the previous clip's tail)
+    or the body."""
+
+    index: int
+    clip: ClipUse
+    fit: str
+    window: tuple[float, float]
+    """Its place on the timeline (seconds), for its captions."""
+    transition: str = "cut"
+    previous: ClipUse | None = None
+    previous_fit: str = "crop"
 
 
 def _shift(word: Word, offset: float) -> Word:

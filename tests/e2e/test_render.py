@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pysubs2
 import pytest
 
@@ -157,9 +158,10 @@ def test_rerender_reuses_everything_and_an_edit_reruns_only_what_changed(clips, 
     stages = edited.stages
     assert stages["voice"] == {"ran": 1, "reused": 2}
     assert stages["footage-check"] == {"ran": 0, "reused": 3}
-    # Scene 2 changed length, so its own segment and scene 3's (whose transition shows scene 2's tail)
-    # are re-encoded; scene 1's segment is reused.
-    assert stages["segment"] == {"ran": 2, "reused": 1}
+    # Five pieces: scene 1's body; scenes 2 and 3 each a transition piece and a body. Scene 2's narration
+    # changed, so its transition (its captions) and body are re-encoded, and scene 3's transition, which
+    # shows scene 2's tail; scene 1 and scene 3's body are reused.
+    assert stages["segment"] == {"ran": 3, "reused": 2}
     assert stages["audio"]["ran"] == 1 and stages["join"]["ran"] == 1
     assert (
         json.loads(edited.metadata.read_text())["duration"]
@@ -230,3 +232,35 @@ def test_users_own_music_track(clips, tmp_path):
         levels[music] = float(re.search(r"mean_volume: (-?[\d.]+) dB", log).group(1))
     assert levels[str(song)] > -35 and levels["none"] < -60, levels
     assert integrated_loudness(result.video) == pytest.approx(-14, abs=1)
+
+
+def test_pieces_continue_the_clips_frame_for_frame(tmp_path):
+    """Across every join (scene to scene, transition piece to body) each output frame is the clip frame
+    the timeline says: the outgoing clip's next frame starts the transition, the body takes up where the
+    transition piece stopped."""
+    clip = make_clip(tmp_path / "t.mp4", "pattern", size=(320, 240), seconds=4, fps=30)
+    scene = f"{{narration: One two three four., clip: {clip}}}"
+    board = parse_storyboard(
+        "title: B\noutput: {resolution: 240, quality: high}\nmusic: {track: none}\n"
+        f"captions: {{enabled: false}}\nscenes:\n  - {scene}\n  - {scene}\n"
+    )
+    result = render(board, tmp_path / "out")
+    start = round(json.loads(result.metadata.read_text())["scenes"][1]["start"] * 30)
+    out = _gray_frames(result.video, "scale=136:240")
+    src = _gray_frames(clip, "crop=136:240,scale=136:240")
+
+    def nearest(frame: int) -> int:
+        return int(np.argmin([np.abs(out[frame] - s).mean() for s in src]))
+
+    assert [nearest(start + i) for i in (-2, -1)] == [start - 2, start - 1]  # scene 1 up to its last frame
+    assert nearest(start) == start  # the fade starts on the outgoing clip's next frame
+    assert [nearest(start + i) for i in (14, 15, 16, 17)] == [14, 15, 16, 17]  # the incoming clip, in step
+
+
+def _gray_frames(path: Path, scale: str) -> np.ndarray:
+    raw = subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-vf", f"{scale},format=gray",
+         "-f", "rawvideo", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, np.uint8).reshape(-1, 136 * 240).astype(int)
