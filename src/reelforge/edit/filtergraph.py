@@ -101,6 +101,15 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
+def _fitted(use: ClipUse, size: tuple[int, int], mode: str, fps: int, tag: str) -> str:
+    """Resample to `fps`, keep `use.frames` frames, fit to `size`. A clip slower than `fps` is fitted
+    before its frames are repeated, so repeated frames cost no scaling; a faster one is thinned first."""
+    timing = f"fps={fps},trim=end_frame={use.frames},setpts=PTS-STARTPTS"
+    fitting = fit_filter(use.info, size, mode, tag)
+    steps = (fitting, timing) if use.info.fps < fps else (timing, fitting)
+    return ",".join([*steps, "format=yuv420p"])
+
+
 def segment_args(
     *,
     clip: ClipUse,
@@ -116,13 +125,11 @@ def segment_args(
     of an ASS file in ffmpeg's working directory."""
     fps = encoding.fps
     inputs = clip.input_args(fps)
-    prep = f"fps={fps},trim=end_frame={clip.frames},setpts=PTS-STARTPTS"
-    chains = [f"[0:v]{prep},{fit_filter(clip.info, size, fit[0], 'c')},format=yuv420p[cur]"]
+    chains = [f"[0:v]{_fitted(clip, size, fit[0], fps, 'c')}[cur]"]
     last = "cur"
     if previous is not None and previous.frames > 0:
         inputs += previous.input_args(fps)
-        tail = f"fps={fps},trim=end_frame={previous.frames},setpts=PTS-STARTPTS"
-        chains.append(f"[1:v]{tail},{fit_filter(previous.info, size, fit[1], 'p')},format=yuv420p[prev]")
+        chains.append(f"[1:v]{_fitted(previous, size, fit[1], fps, 'p')}[prev]")
         seconds = previous.frames / fps
         chains.append(f"[prev][cur]xfade=transition={transition}:duration={seconds:.6f}:offset=0[mixed]")
         last = "mixed"
