@@ -24,7 +24,8 @@ What is printed (and written to bench/results/render-<timestamp>.json):
   veryfast, CRF 23, AAC, threads=2). It is given the cheap idioms (crop before resize, an opaque
   background, the video as the caption composite's background clip), so it is not a strawman.
 * (d) one-scene edit: scene 3's narration is changed and the storyboard rendered again on the full
-  render's cache; the stages that ran (RenderResult.stages) are printed.
+  render's cache; the stages that ran (RenderResult.stages) are printed. With `--repeat N` the full
+  render, both floors and the edit are measured N times, interleaved, and their medians compared.
 * 24 scenes: the same narration cut into 24 short scenes over the same clips: its peak RSS against the
   6-scene render's (memory must not grow with the number of scenes).
 
@@ -35,6 +36,7 @@ Run from the repository root (needs the `bench` extra: `.venv/bin/pip install -e
 
     .venv/bin/python bench/render.py                                   # everything: several minutes
     .venv/bin/python bench/render.py --skip-moviepy --no-scenes-24     # quick: about two minutes
+    .venv/bin/python bench/render.py --repeat 3                        # medians, for a noisy machine
     .venv/bin/python bench/render.py --jobs 4 --keep /tmp/rf-bench     # keep videos, caches, logs
 """
 
@@ -46,6 +48,7 @@ import multiprocessing as mp
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -329,8 +332,9 @@ def moviepy_job(scenes: list[PeerScene], cues: list[Cue], music: str, out: str) 
             shot = shot.with_effects([vfx.CrossFadeIn(TRANSITION_S)])
         shots.append(shot)
     video = concatenate_videoclips(shots, method="compose", padding=-TRANSITION_S, bg_color=(0, 0, 0))
-    font_size = round(0.055 * HEIGHT)
-    stroke = max(2, round(font_size * 0.07))
+    ass_size = 0.055 * HEIGHT  # our caption style: CaptionStyle.size of the frame height, bold Noto Sans
+    font_size = _pixel_size(ass_size)
+    stroke = max(2, round(ass_size * 0.07))
     bottom = HEIGHT - round(HEIGHT * 0.22)  # above the platforms' buttons, as our captions sit
     captions = []
     for cue in cues:
@@ -375,6 +379,15 @@ def moviepy_job(scenes: list[PeerScene], cues: list[Cue], music: str, out: str) 
     return {"wall": wall, "video": out}
 
 
+def _pixel_size(ass_size: float) -> int:
+    """The Pillow font size that draws text as large as libass draws it at `ass_size` (ASS sizes the
+    font's ascent + descent, Pillow its em)."""
+    from PIL import ImageFont
+
+    ascent, descent = ImageFont.truetype(str(FONT), 100).getmetrics()
+    return round(ass_size * 100 / (ascent + descent))
+
+
 def _wrap(text: str, font_size: int, stroke: int, width: int) -> str:
     """Break `text` into lines at spaces so that each fits `width` pixels (as peers do: MoviePy's own
     `caption` wrapping can break inside a word)."""
@@ -408,13 +421,18 @@ def _fill_frame(clip: Any) -> Any:
 
 @dataclass
 class Run:
-    """One measured run: what, how long, how much video, how much memory."""
+    """One measurement (or several of the same thing): what, how long, how much video, how much memory."""
 
     name: str
-    wall: float
+    walls: list[float]
+    """Wall seconds of each repetition; `wall` is their median."""
     video_seconds: float
     peak: PeakRss | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
 
     @property
     def realtime(self) -> float:
@@ -423,6 +441,7 @@ class Run:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "wall_s": round(self.wall, 3),
+            "wall_samples_s": [round(w, 3) for w in self.walls],
             "video_s": round(self.video_seconds, 3),
             "realtime_x": round(self.realtime, 4),
         }
@@ -438,11 +457,24 @@ def _mib(value: int) -> float:
     return value / 2**20
 
 
+def repeated(runs: list[Run]) -> Run:
+    """Repetitions of one measurement as one Run: every wall time, the highest peaks, the first's extras."""
+    first = runs[0]
+    peaks = [run.peak for run in runs if run.peak is not None]
+    peak = None
+    if peaks:
+        top = max(peaks, key=lambda p: p.single)
+        peak = PeakRss(
+            top.single, top.single_name, max(p.total for p in peaks), sum(p.samples for p in peaks)
+        )
+    return Run(first.name, [w for run in runs for w in run.walls], first.video_seconds, peak, first.extra)
+
+
 def measure_render(name: str, board_text: str, out: Path, cache: Path, jobs: int) -> Run:
     result, peak = run_in_child(render_job, board_text, str(out), str(cache), jobs)
     return Run(
         name,
-        result["wall"],
+        [result["wall"]],
         result["duration"],
         peak,
         {k: result[k] for k in ("stages", "timings", "video", "srt", "metadata")},
@@ -454,7 +486,7 @@ def floor_content(video: Path, out: Path, seconds: float) -> Run:
     cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(video),
            "-map", "0:v:0", "-an", *X264, str(out)]  # fmt: skip
     wall, peak = timed_command(cmd, "re-encode floor")
-    return Run("(a) floor: re-encode our output", wall, seconds, peak, {"command": " ".join(cmd)})
+    return Run("(a) floor: re-encode our output", [wall], seconds, peak, {"command": " ".join(cmd)})
 
 
 def floor_testsrc(frames: int, out: Path) -> Run:
@@ -463,7 +495,7 @@ def floor_testsrc(frames: int, out: Path) -> Run:
            "-i", f"testsrc2=s={WIDTH}x{HEIGHT}:r={FPS}", "-frames:v", str(frames), *X264,
            "-pix_fmt", "yuv420p", str(out)]  # fmt: skip
     wall, peak = timed_command(cmd, "testsrc2 floor")
-    return Run("(b) floor: testsrc2 encode", wall, frames / FPS, peak, {"command": " ".join(cmd)})
+    return Run("(b) floor: testsrc2 encode", [wall], frames / FPS, peak, {"command": " ".join(cmd)})
 
 
 def measure_moviepy(board_text: str, full: Run, cache: Path, work: Path) -> Run:
@@ -497,7 +529,7 @@ def measure_moviepy(board_text: str, full: Run, cache: Path, work: Path) -> Run:
     out = work / "moviepy.mp4"
     result, peak = run_in_child(moviepy_job, scenes, cues, str(tracks[0]), str(out))
     seconds = float(probe(out)["format"]["duration"])
-    return Run("(c) MoviePy-style assembly", result["wall"], seconds, peak, {"video": str(out)})
+    return Run("(c) MoviePy-style assembly", [result["wall"]], seconds, peak, {"video": str(out)})
 
 
 # -- report --------------------------------------------------------------------------------------------------
@@ -558,6 +590,9 @@ def format_summary(runs: dict[str, Run], goals: list[Target], header: str) -> st
         lines.append(
             f"{run.name:<42}{run.wall:>9.2f}{run.video_seconds:>9.2f}{run.realtime:>9.3f}x{rss[0]:>22}{rss[1]:>11}"
         )
+    for run in runs.values():
+        if len(run.walls) > 1:
+            lines.append(f"  {run.name}: wall samples {', '.join(f'{w:.2f}' for w in run.walls)} s")
     if "edit" in runs:
         ran = {s: c["ran"] for s, c in runs["edit"].extra["stages"].items() if c["ran"]}
         reused = {s: c["reused"] for s, c in runs["edit"].extra["stages"].items() if c["reused"]}
@@ -582,7 +617,14 @@ def environment() -> dict[str, Any]:
         moviepy = version("moviepy")
     except Exception:
         moviepy = "not installed"
+    git = ["git", "-C", str(RESULTS.parent.parent)]
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=False).stdout
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "src"], capture_output=True, text=True, check=False
+    )
     return {
+        "commit": commit.strip() or "unknown",
+        "src_modified": bool(dirty.stdout.strip()),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
@@ -604,6 +646,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also render the 24-scene version and compare its peak RSS (default: on)",
     )
     parser.add_argument("--jobs", type=int, default=2, help="render(jobs=N): parallel encodes (default 2)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="measure the full render, the floors and the edit N times, interleaved: medians (default 1)",
+    )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep every output there")
     return parser.parse_args(argv)
 
@@ -614,6 +663,8 @@ def say(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.repeat < 1 or args.jobs < 1:
+        raise SystemExit("--repeat and --jobs must be at least 1")
     if not FONT.is_file():
         raise SystemExit(f"{FONT}: font not found (apt-get install fonts-noto-core)")
     work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="reelforge-bench-"))
@@ -627,36 +678,39 @@ def main(argv: list[str] | None = None) -> int:
 
 def bench(args: argparse.Namespace, work: Path) -> int:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    env = environment()  # before the run: the commit measured, even if the tree changes meanwhile
     say(f"work folder: {work}")
     clips = make_clips(work / "clips")
     board = storyboard_yaml("Render benchmark", NARRATION, clips)
     (work / "storyboard.yaml").write_text(board, encoding="utf-8")
     runs: dict[str, Run] = {}
 
-    say(f"full render: 6 scenes, fresh cache, jobs={args.jobs} ...")
-    cache = work / "full" / "cache"
-    full = runs["full"] = measure_render(
-        "full render (fresh cache)", board, work / "full" / "out", cache, args.jobs
-    )
-    say(f"  video {full.video_seconds:.2f} s (narration target 29-31 s), wall {full.wall:.2f} s")
-
-    say("(a) re-encoding our output with the same x264 settings ...")
-    runs["floor_a"] = floor_content(Path(full.extra["video"]), work / "floor-a.mp4", full.video_seconds)
-    say("(b) encoding testsrc2 ...")
-    runs["floor_b"] = floor_testsrc(round(full.video_seconds * FPS), work / "floor-b.mp4")
-
-    say(f"(d) re-render after editing scene {EDITED_SCENE + 1}'s narration (same cache) ...")
     edited = list(NARRATION)
     edited[EDITED_SCENE] = EDITED_NARRATION
     edit_board = storyboard_yaml("Render benchmark", edited, clips)
-    edit = measure_render(
-        f"(d) edit scene {EDITED_SCENE + 1} narration, re-render",
-        edit_board,
-        work / "edit" / "out",
-        cache,
-        args.jobs,
-    )
-    runs["edit"] = edit
+    edit_name = f"(d) edit scene {EDITED_SCENE + 1} narration, re-render"
+    fulls, floors_a, floors_b, edits = [], [], [], []
+    for rep in range(1, args.repeat + 1):
+        # repetitions interleave, so slow spells of a noisy machine hit every measurement alike
+        part = work / "full" if rep == 1 else work / f"full-{rep}"
+        step = f"[{rep}/{args.repeat}]"
+        say(f"{step} full render: 6 scenes, fresh cache, jobs={args.jobs} ...")
+        run = measure_render("full render (fresh cache)", board, part / "out", part / "cache", args.jobs)
+        fulls.append(run)
+        say(f"  video {run.video_seconds:.2f} s (narration target 29-31 s), wall {run.wall:.2f} s")
+        say(f"{step} (a) re-encoding our output with the same x264 settings ...")
+        floors_a.append(floor_content(Path(run.extra["video"]), part / "floor-a.mp4", run.video_seconds))
+        say(f"  wall {floors_a[-1].wall:.2f} s")
+        say(f"{step} (b) encoding testsrc2 ...")
+        floors_b.append(floor_testsrc(round(run.video_seconds * FPS), part / "floor-b.mp4"))
+        say(f"  wall {floors_b[-1].wall:.2f} s")
+        say(f"{step} (d) re-render after editing scene {EDITED_SCENE + 1}'s narration (same cache) ...")
+        edits.append(measure_render(edit_name, edit_board, part / "edit-out", part / "cache", args.jobs))
+        say(f"  wall {edits[-1].wall:.2f} s")
+    full = runs["full"] = repeated(fulls)
+    runs["floor_a"], runs["floor_b"] = repeated(floors_a), repeated(floors_b)
+    runs["edit"] = repeated(edits)
+    cache = work / "full" / "cache"  # the first full render's: MoviePy takes its music from there
 
     if args.scenes_24:
         say("24-scene render (fresh cache) ...")
@@ -673,7 +727,8 @@ def bench(args: argparse.Namespace, work: Path) -> int:
     goals = targets(runs)
     header = (
         f"== reelforge render benchmark {stamp}: {full.video_seconds:.2f} s video, {len(NARRATION)} scenes, "
-        f"{WIDTH}x{HEIGHT}@{FPS}, x264 veryfast crf 23, jobs={args.jobs}, {os.cpu_count()} CPUs =="
+        f"{WIDTH}x{HEIGHT}@{FPS}, x264 veryfast crf 23, jobs={args.jobs}, {os.cpu_count()} CPUs, "
+        f"median of {args.repeat} for the full render, floors and edit =="
     )
     say("")
     say(format_summary(runs, goals, header))
@@ -683,9 +738,10 @@ def bench(args: argparse.Namespace, work: Path) -> int:
         json.dumps(
             {
                 "timestamp": stamp,
-                "environment": environment(),
+                "environment": env,
                 "config": {
                     "jobs": args.jobs,
+                    "repeat": args.repeat,
                     "size": [WIDTH, HEIGHT],
                     "fps": FPS,
                     "scenes": len(NARRATION),

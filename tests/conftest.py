@@ -119,6 +119,16 @@ def integrated_loudness(path: Path) -> float:
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", log)[-1])
 
 
+def true_peak(path: Path) -> float:
+    """True peak (dBTP) measured by ebur128 with 4x oversampling."""
+    log = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-i", str(path), "-map", "0:a", "-af", "ebur128=peak=true",
+         "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr  # fmt: skip
+    return float(re.findall(r"Peak:\s+(-?[\d.]+) dBFS", log)[-1])
+
+
 def frame_colours(path: Path, size=(16, 16)) -> np.ndarray:
     """Mean RGB of every frame, decoded at a tiny size: shape (frames, 3)."""
     w, h = size

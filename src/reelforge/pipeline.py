@@ -367,9 +367,8 @@ class _Render:
             "audio_codec": "aac",
             "loudness": {
                 "integrated_lufs": loud["output_lufs"],
-                "true_peak_dbtp": loud["output_true_peak"],
                 "before_lufs": loud["input_lufs"],
-                "mode": loud["normalization"],
+                "gain_db": loud["gain_db"],
             },
             "voice": self.board.voice.model_dump(),
             "scenes": [

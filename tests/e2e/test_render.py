@@ -15,7 +15,7 @@ import pytest
 from reelforge.generate import quality
 from reelforge.pipeline import render
 from reelforge.storyboard import parse_storyboard
-from tests.conftest import ffprobe, frame_colours, integrated_loudness, make_clip, stream
+from tests.conftest import ffprobe, frame_colours, integrated_loudness, make_clip, stream, true_peak
 
 
 def board_yaml(clips: dict[str, Path], *, aspect="9:16", resolution=360, extra="", music="builtin") -> str:
@@ -60,6 +60,7 @@ def test_render_measures_up(clips, tmp_path):
     assert float(video["duration"]) == pytest.approx(narration, abs=1.5 / 30)
     assert float(audio["duration"]) == pytest.approx(float(video["duration"]), abs=1 / 30)
     assert integrated_loudness(result.video) == pytest.approx(-14, abs=1)
+    assert true_peak(result.video) <= -1.0
     # faststart: the moov atom comes before the media data
     head = result.video.read_bytes()[:64_000]
     assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
