@@ -14,7 +14,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -228,48 +227,44 @@ class _Render:
     def segments(
         self, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
     ) -> list[tuple[Path, int]]:
-        """Encode every scene as a transition piece (blending in from the previous clip's tail) and a
-        body, `jobs` at a time; (file, frames) in timeline order. Keeping the transition apart means an
-        edit to one scene re-encodes the next scene's few transition frames, not its whole body."""
-        pieces = []
-        for index, slot in enumerate(timeline.slots):
-            info, fit = clips[index][0], self.board.scenes[index].fit
-            start, k = timeline.start(index), slot.transition_frames
-            if k:
-                before = timeline.slots[index - 1]
-                tail = ClipUse(clips[index - 1][0], before.frames / self.fps, k)
-                pieces.append(
-                    _Piece(index, ClipUse(info, 0.0, k), fit, (start, start + k / self.fps),
-                           slot.transition, tail, self.board.scenes[index - 1].fit)
-                )  # fmt: skip
-            body = ClipUse(info, k / self.fps, slot.frames - k)
-            pieces.append(_Piece(index, body, fit, (start + k / self.fps, timeline.end(index))))
-        return self._each("edit", [lambda p=p: self.piece(p, doc) for p in pieces])
+        """Encode every scene's segment, `jobs` at a time; (file, frames) in timeline order."""
+        tasks = [lambda i=i: self.segment(i, timeline, clips, doc) for i in range(len(clips))]
+        return self._each("edit", tasks)
 
-    def piece(self, piece: _Piece, doc: Any) -> tuple[Path, int]:
-        """One closed-GOP H.264 piece of exactly `piece.clip.frames` frames with its captions burned in."""
-        ass = captions.segment_ass(doc, *piece.window) if doc is not None else None
-        tail = piece.previous
+    def segment(
+        self, index: int, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
+    ) -> tuple[Path, int]:
+        """One closed-GOP H.264 segment of exactly the scene's frames, captions burned in, ending in the
+        transition to the next scene. It depends on this scene and the next clip's first frames only."""
+        slot = timeline.slots[index]
+        after = timeline.slots[index + 1] if index + 1 < len(timeline.slots) else None
+        clip = ClipUse(clips[index][0], slot.transition_frames / self.fps, slot.frames)
+        following = ClipUse(clips[index + 1][0], 0.0, after.transition_frames) if after else None
+        transition = after.transition if after else "cut"
+        fits = (self.board.scenes[index].fit, self.board.scenes[index + 1].fit if after else "crop")
+        ass = (
+            captions.segment_ass(doc, timeline.start(index), timeline.end(index)) if doc is not None else None
+        )
         inputs = {
-            "clip": _use_key(piece.clip), "fit": piece.fit, "transition": piece.transition, "size": self.size,
-            "previous": [_use_key(tail), piece.previous_fit] if tail else None, "captions": ass,
+            "clip": _use_key(clip), "fit": fits, "transition": transition, "size": self.size, "captions": ass,
+            "following": _use_key(following) if following and following.frames else None,
             "encoding": [self.board.output.quality, self.fps],
         }  # fmt: skip
 
         def encode(folder: Path) -> dict[str, Any]:
             if ass is not None:
                 (folder / "captions.ass").write_text(ass, encoding="utf-8")
+            encoding = Encoding(self.board.output.quality, self.fps)
             args = segment_args(
-                clip=piece.clip, previous=tail, transition=piece.transition, size=self.size,
-                fit=(piece.fit, piece.previous_fit), captions="captions.ass" if ass else None,
-                encoding=Encoding(self.board.output.quality, self.fps),
+                clip=clip, following=following, transition=transition, size=self.size, fit=fits,
+                captions="captions.ass" if ass else None, encoding=encoding,
                 out=(folder / "segment.mp4").resolve(),
             )  # fmt: skip
-            run_ffmpeg(args, what=f"scenes[{piece.index}] segment", cwd=folder)
-            return {"frames": piece.clip.frames}
+            run_ffmpeg(args, what=f"scenes[{index}] segment", cwd=folder)
+            return {"frames": slot.frames}
 
         folder, _ = self.cache.run("segment", inputs, encode)
-        return folder / "segment.mp4", piece.clip.frames
+        return folder / "segment.mp4", slot.frames
 
     def soundtrack(self, speeches: list[Speech], timeline: Timeline) -> tuple[Path, dict[str, Any]]:
         per_frame = audio.RATE // self.fps
@@ -397,21 +392,6 @@ class _Render:
             "timings": self.timings,
             "stages": self.cache.counts(),
         }
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """A run of one scene's frames encoded on its own: the transition in (over the previous clip's tail)
-    or the body."""
-
-    index: int
-    clip: ClipUse
-    fit: str
-    window: tuple[float, float]
-    """Its place on the timeline (seconds), for its captions."""
-    transition: str = "cut"
-    previous: ClipUse | None = None
-    previous_fit: str = "crop"
 
 
 def _shift(word: Word, offset: float) -> Word:

@@ -159,10 +159,9 @@ def test_rerender_reuses_everything_and_an_edit_reruns_only_what_changed(clips, 
     stages = edited.stages
     assert stages["voice"] == {"ran": 1, "reused": 2}
     assert stages["footage-check"] == {"ran": 0, "reused": 3}
-    # Five pieces: scene 1's body; scenes 2 and 3 each a transition piece and a body. Scene 2's narration
-    # changed, so its transition (its captions) and body are re-encoded, and scene 3's transition, which
-    # shows scene 2's tail; scene 1 and scene 3's body are reused.
-    assert stages["segment"] == {"ran": 3, "reused": 2}
+    # Only scene 2's segment is re-encoded: scene 1's ends in a fade into the first frames of scene 2's
+    # clip, which did not change, and scene 3's begins on its own clip.
+    assert stages["segment"] == {"ran": 1, "reused": 2}
     assert stages["audio"]["ran"] == 1 and stages["join"]["ran"] == 1
     assert (
         json.loads(edited.metadata.read_text())["duration"]
@@ -235,10 +234,10 @@ def test_users_own_music_track(clips, tmp_path):
     assert integrated_loudness(result.video) == pytest.approx(-14, abs=1)
 
 
-def test_pieces_continue_the_clips_frame_for_frame(tmp_path):
-    """Across every join (scene to scene, transition piece to body) each output frame is the clip frame
-    the timeline says: the outgoing clip's next frame starts the transition, the body takes up where the
-    transition piece stopped."""
+def test_segments_continue_the_clips_frame_for_frame(tmp_path):
+    """Across every join each output frame is the clip frame the timeline says: scene 1 shows its clip
+    until the fade, the fade blends into the first frames of scene 2's clip, and scene 2 then carries on
+    from its clip's 16th frame, its picture fully in place on the frame its narration starts."""
     clip = make_clip(tmp_path / "t.mp4", "pattern", size=(320, 240), seconds=4, fps=30)
     scene = f"{{narration: One two three four., clip: {clip}}}"
     board = parse_storyboard(
@@ -253,9 +252,8 @@ def test_pieces_continue_the_clips_frame_for_frame(tmp_path):
     def nearest(frame: int) -> int:
         return int(np.argmin([np.abs(out[frame] - s).mean() for s in src]))
 
-    assert [nearest(start + i) for i in (-2, -1)] == [start - 2, start - 1]  # scene 1 up to its last frame
-    assert nearest(start) == start  # the fade starts on the outgoing clip's next frame
-    assert [nearest(start + i) for i in (14, 15, 16, 17)] == [14, 15, 16, 17]  # the incoming clip, in step
+    assert [nearest(start - 17), nearest(start - 16)] == [start - 17, start - 16]  # before the fade
+    assert [nearest(start + i) for i in (0, 1, 2)] == [15, 16, 17]  # scene 2 goes on where the fade left it
 
 
 def _gray_frames(path: Path, scale: str) -> np.ndarray:

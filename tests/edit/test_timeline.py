@@ -30,18 +30,20 @@ def test_scenes_fill_whole_frames_end_to_end():
     ]
     assert [s.start_frame for s in tl.slots] == [0, 70, 111]
     assert tl.total_frames == 70 + 41 + 110 and tl.duration == pytest.approx(221 / 30)
-    # The first scene has nothing to blend from; a cut blends nothing; a fade takes 0.5 s = 15 frames,
-    # which the clip before must supply as its tail.
-    assert [(s.transition, s.transition_frames, s.tail_frames) for s in tl.slots] == [
-        ("cut", 0, 0),
-        ("cut", 0, 15),
-        ("fade", 15, 0),
+    # The first scene has nothing to blend from; a cut blends nothing; a fade takes 0.5 s = 15 frames
+    # at the end of the scene before, so the clip of the scene it enters must supply 15 frames more.
+    assert [(s.transition, s.transition_frames, s.clip_frames) for s in tl.slots] == [
+        ("cut", 0, 70),
+        ("cut", 0, 41),
+        ("fade", 15, 125),
     ]
 
 
 def test_transition_never_longer_than_half_a_short_scene():
     tl = plan_timeline(board("", ", duration: 0.6"), [speech(2.0), speech(0.2)])
     assert tl.slots[1].frames == 18 and tl.slots[1].transition_frames == 9
+    tl = plan_timeline(board(", duration: 0.6", ""), [speech(0.2), speech(2.0)])
+    assert tl.slots[0].frames == 18 and tl.slots[1].transition_frames == 9
 
 
 def test_fixed_duration_shorter_than_narration_is_an_error():

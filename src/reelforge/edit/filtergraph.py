@@ -1,5 +1,5 @@
-"""ffmpeg command lines for one scene segment: fit the clip, blend in from the previous clip's tail, burn
-the captions, encode exactly `frames` frames as one closed-GOP H.264 segment.
+"""ffmpeg command lines for one scene segment: fit the clip, blend out into the next clip's first frames,
+burn the captions, encode exactly `frames` frames as one closed-GOP H.264 segment.
 
 Clips are cropped to the frame's aspect before they are scaled (fewer pixels to scale), resampled to the
 video's frame rate, and looped when shorter than the scene (a loop repeats motion; nothing is frozen).
@@ -66,7 +66,8 @@ class ClipUse:
         start = self.offset % self.info.duration
         if start > 0:
             args += ["-ss", f"{start:.6f}"]
-        return [*args, "-i", str(self.info.path)]
+        # Read no further than needed (a frame more for rounding): filters after the fit never see the rest.
+        return [*args, "-t", f"{(self.frames + 1) / fps:.6f}", "-i", str(self.info.path)]
 
 
 def fit_filter(info: VideoInfo, size: tuple[int, int], mode: str, tag: str = "f") -> str:
@@ -113,7 +114,7 @@ def _fitted(use: ClipUse, size: tuple[int, int], mode: str, fps: int, tag: str) 
 def segment_args(
     *,
     clip: ClipUse,
-    previous: ClipUse | None,
+    following: ClipUse | None,
     transition: str,
     size: tuple[int, int],
     fit: tuple[str, str],
@@ -121,32 +122,29 @@ def segment_args(
     encoding: Encoding,
     out: Path,
 ) -> list[str]:
-    """ffmpeg arguments for one segment. `fit` is the fit mode of (clip, previous); `captions` is the name
-    of an ASS file in ffmpeg's working directory."""
+    """ffmpeg arguments for one scene's segment: `clip.frames` frames of its clip, whose last
+    `following.frames` blend (by `transition`) into the first frames of the next scene's clip.
+    `fit` is the fit mode of (clip, following); `captions` names an ASS file in ffmpeg's working folder."""
     fps = encoding.fps
     inputs = clip.input_args(fps)
     chains = [f"[0:v]{_fitted(clip, size, fit[0], fps, 'c')}[cur]"]
     last = "cur"
-    if previous is not None and previous.frames > 0:
-        inputs += previous.input_args(fps)
-        chains.append(f"[1:v]{_fitted(previous, size, fit[1], fps, 'p')}[prev]")
-        seconds = previous.frames / fps
-        chains.append(f"[prev][cur]xfade=transition={transition}:duration={seconds:.6f}:offset=0[mixed]")
+    if following is not None and following.frames > 0:
+        inputs += following.input_args(fps)
+        chains.append(f"[1:v]{_fitted(following, size, fit[1], fps, 'n')}[next]")
+        # xfade only sees the frames it blends: in ffmpeg 5.1 a frame it passes through costs about as
+        # much as one it blends, so the untouched head goes round it and is joined back after.
+        head, seconds = clip.frames - following.frames, following.frames / fps
+        chains += [
+            f"[cur]split[h][t];[h]trim=end_frame={head}[head];[t]trim=start_frame={head},setpts=PTS-STARTPTS[tail]",
+            f"[tail][next]xfade=transition={transition}:duration={seconds:.6f}:offset=0[blend]",
+            "[head][blend]concat=n=2:v=1:a=0[mixed]",
+        ]
         last = "mixed"
     if captions:
         chains.append(f"[{last}]ass=filename={captions}[burned]")
         last = "burned"
     return [
-        *inputs,
-        "-filter_complex",
-        ";".join(chains),
-        "-map",
-        f"[{last}]",
-        "-frames:v",
-        str(clip.frames),
-        "-an",
-        *encoding.args(),
-        "-movflags",
-        "+faststart",
-        str(out),
-    ]
+        *inputs, "-filter_complex", ";".join(chains), "-map", f"[{last}]", "-frames:v", str(clip.frames),
+        "-an", *encoding.args(), "-movflags", "+faststart", str(out),
+    ]  # fmt: skip

@@ -1,8 +1,10 @@
 """The timeline: where each scene starts and how many frames it lasts, in whole frames.
 
-Scene i owns frames [start, start + frames). A transition into scene i plays over its first
-`transition_frames`, blending from the tail of scene i-1's clip (frames it did not show), so the video
-lasts exactly the sum of the scenes and the narration of scene i starts on frame `start`.
+Scene i owns frames [start, start + frames) and its narration starts on frame `start`. The transition
+into scene i plays over the last `transition_frames` of scene i-1, blending into the first frames of
+scene i's clip, so scene i's picture has fully arrived when its voice begins, and scene i then shows its
+clip from frame `transition_frames` on. The video lasts exactly the sum of the scenes, and each scene's
+segment depends only on its own clip and the first frames of the next one.
 """
 
 from __future__ import annotations
@@ -20,13 +22,12 @@ class Slot(BaseModel):
     frames: int
     transition: str
     transition_frames: int
-    """Frames at the start of this scene spent blending in from the previous clip (0 for a cut)."""
-    tail_frames: int
-    """Extra frames this scene's clip must provide after its own, for the next scene's transition."""
+    """Frames at the end of the previous scene spent blending into this scene's clip (0 for a cut)."""
 
     @property
     def clip_frames(self) -> int:
-        return self.frames + self.tail_frames
+        """Frames this scene's clip must provide: those shown in the transition in, then its own."""
+        return self.transition_frames + self.frames
 
 
 class Timeline(BaseModel):
@@ -69,19 +70,11 @@ def plan_timeline(board: Storyboard, speeches: list[Speech]) -> Timeline:
     into: list[int] = [0]
     for index in range(1, len(frames)):
         cut = board.scenes[index].transition == "cut"
-        into.append(0 if cut else min(wanted, frames[index] // 2, frames[index - 1]))
+        into.append(0 if cut else min(wanted, frames[index] // 2, frames[index - 1] // 2))
     slots, start = [], 0
     for index, count in enumerate(frames):
-        tail = into[index + 1] if index + 1 < len(frames) else 0
-        slots.append(
-            Slot(
-                index=index,
-                start_frame=start,
-                frames=count,
-                transition=board.scenes[index].transition if into[index] else "cut",
-                transition_frames=into[index],
-                tail_frames=tail,
-            )
-        )
+        transition = board.scenes[index].transition if into[index] else "cut"
+        slots.append(Slot(index=index, start_frame=start, frames=count, transition=transition,
+                          transition_frames=into[index]))  # fmt: skip
         start += count
     return Timeline(fps=fps, slots=slots)
