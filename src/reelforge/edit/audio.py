@@ -73,15 +73,18 @@ def mix(
 
 
 def _normalise(mixed: Path, gain: float, total: int, out: Path) -> float:
-    """Apply `gain` dB and the peak limiter, encode AAC to `out`; return the result's integrated loudness."""
+    """Apply `gain` dB and the peak limiter, encode AAC to `out`; return the result's integrated loudness.
+
+    The AAC encoder's `fast` coder: at 192 kb/s ffmpeg documents it as better and much faster than the
+    default two-loop search, which only pays off at low bitrates."""
     chain = (
         f"[0:a]volume={gain:.2f}dB,alimiter=limit={10 ** (PEAK_LIMIT_DB / 20):.4f}:attack=5:release=80"
         f":level=false:latency=true,aresample={RATE},aformat=channel_layouts=stereo,"
         f"apad=whole_len={total},atrim=end_sample={total},asplit[out][measure];[measure]ebur128[measured]"
     )
     log = run_ffmpeg(
-        ["-i", str(mixed), "-filter_complex", chain, "-map", "[out]", "-c:a", "aac", "-b:a", "192k", str(out),
-         "-map", "[measured]", "-f", "null", "-"],
+        ["-i", str(mixed), "-filter_complex", chain, "-map", "[out]", "-c:a", "aac", "-aac_coder", "fast",
+         "-b:a", "192k", str(out), "-map", "[measured]", "-f", "null", "-"],
         what="normalising loudness", loglevel="info",
     )  # fmt: skip
     return _integrated(log)

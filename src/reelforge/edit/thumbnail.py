@@ -31,7 +31,8 @@ def frame_score(gray: np.ndarray) -> float:
 def _gray_frame(video: Path, at: float) -> np.ndarray:
     side = _PROBE_SIDE
     proc = subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1",
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-threads", "1", "-ss", f"{at:.3f}", "-i", str(video),
+         "-frames:v", "1",
          "-vf", f"scale={side}:{side},format=gray", "-f", "rawvideo", "-"],
         capture_output=True, check=False,
     )  # fmt: skip

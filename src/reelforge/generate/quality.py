@@ -255,7 +255,10 @@ def _analyse(path: Path, width: int, height: int) -> _Analysis:
 def _gray_chunks(path: Path, w: int, h: int) -> Iterator[np.ndarray]:
     """Yield arrays of shape (n, h, w) uint8, full-range luma, from ffmpeg's raw output."""
     cmd = [
-        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
+        # One decoder thread and no deblocking: at 64 pixels wide neither changes a score, and the
+        # gate then decodes a clip for ~25% less CPU, which the encoders running beside it can use.
+        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-threads", "1",
+        "-skip_loop_filter", "all", "-i", str(path),
         "-map", "0:v:0", "-fps_mode", "passthrough",
         "-vf", f"scale={w}:{h}:flags=area:out_range=full,format=gray", "-f", "rawvideo", "-",
     ]  # fmt: skip
