@@ -18,6 +18,16 @@ SOURCES = {
 }
 
 
+def lavfi(path: Path, spec: str, seconds: float, *output: str) -> Path:
+    """Write `seconds` of an ffmpeg lavfi source to `path`, with extra output options."""
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", spec, "-t", str(seconds),
+         *output, str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
 def make_clip(path: Path, source: str, *, size=(320, 240), seconds=3.0, fps=24) -> Path:
     """An H.264 clip of an ffmpeg test source (moving), `noisy-COLOUR` (moving) or a colour name (still)."""
     w, h = size
@@ -27,30 +37,7 @@ def make_clip(path: Path, source: str, *, size=(320, 240), seconds=3.0, fps=24) 
         spec = f"color=c={source.removeprefix('noisy-')}:s={w}x{h}:r={fps},noise=alls=40:allf=t+u"
     else:  # a still colour
         spec = f"color=c={source}:s={w}x{h}:r={fps}"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            spec,
-            "-t",
-            str(seconds),
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return lavfi(path, spec, seconds, "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast")
 
 
 @pytest.fixture(scope="session")
@@ -95,60 +82,45 @@ def stream(info: dict, kind: str) -> dict:
     return next(s for s in info["streams"] if s["codec_type"] == kind)
 
 
+def audio_log(path: Path, audio_filter: str, *, start: float = 0.0) -> str:
+    """What ffmpeg prints while running `audio_filter` over the file's audio from `start` seconds."""
+    return subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-ss", f"{start:.3f}", "-i", str(path), "-map", "0:a",
+         "-af", audio_filter, "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr  # fmt: skip
+
+
+def decoded(path: Path, video_filter: str, pix_fmt: str = "gray") -> bytes:
+    """Every frame of the file through `video_filter`, as raw `pix_fmt` bytes."""
+    return subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-vf", video_filter,
+         "-pix_fmt", pix_fmt, "-f", "rawvideo", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def audio_samples(path: Path, audio_filter: str, rate: int = 48_000) -> bytes:
+    """The file's audio through `audio_filter`, as mono float32 samples at `rate`."""
+    return subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-af", audio_filter, "-ac", "1",
+         "-ar", str(rate), "-f", "f32le", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+
+
 def integrated_loudness(path: Path) -> float:
     """Integrated loudness (LUFS) measured by ffmpeg's ebur128 filter."""
-    log = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-hide_banner",
-            "-i",
-            str(path),
-            "-map",
-            "0:a",
-            "-af",
-            "ebur128",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", log)[-1])
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", audio_log(path, "ebur128"))[-1])
 
 
 def true_peak(path: Path) -> float:
     """True peak (dBTP) measured by ebur128 with 4x oversampling."""
-    log = subprocess.run(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-i", str(path), "-map", "0:a", "-af", "ebur128=peak=true",
-         "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
-    ).stderr  # fmt: skip
-    return float(re.findall(r"Peak:\s+(-?[\d.]+) dBFS", log)[-1])
+    return float(re.findall(r"Peak:\s+(-?[\d.]+) dBFS", audio_log(path, "ebur128=peak=true"))[-1])
 
 
 def frame_colours(path: Path, size=(16, 16)) -> np.ndarray:
     """Mean RGB of every frame, decoded at a tiny size: shape (frames, 3)."""
     w, h = size
-    raw = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-i",
-            str(path),
-            "-vf",
-            f"scale={w}:{h}",
-            "-pix_fmt",
-            "rgb24",
-            "-f",
-            "rawvideo",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
+    raw = decoded(path, f"scale={w}:{h}", "rgb24")
     return np.frombuffer(raw, np.uint8).reshape(-1, h * w, 3).mean(axis=1)

@@ -11,7 +11,7 @@ from reelforge.cli import EXAMPLE
 from reelforge.generate import quality
 from reelforge.pipeline import render
 from reelforge.storyboard import load_storyboard, parse_storyboard
-from tests.conftest import ffprobe, frame_colours, stream
+from tests.conftest import decoded, ffprobe, frame_colours, stream
 from tests.e2e.test_cli_errors import run_cli
 
 
@@ -79,25 +79,7 @@ scenes:
 
 
 def _row_means(path):
-    import subprocess
-
-    raw = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-i",
-            str(path),
-            "-vf",
-            "scale=36:64,format=gray",
-            "-f",
-            "rawvideo",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
+    raw = decoded(path, "scale=36:64")
     return np.frombuffer(raw, np.uint8).reshape(-1, 64, 36).astype(float).mean(axis=2)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,17 @@ import pytest
 from reelforge.generate import quality
 from reelforge.pipeline import render
 from reelforge.storyboard import parse_storyboard
-from tests.conftest import ffprobe, frame_colours, integrated_loudness, make_clip, stream, true_peak
+from tests.conftest import (
+    audio_log,
+    decoded,
+    ffprobe,
+    frame_colours,
+    integrated_loudness,
+    lavfi,
+    make_clip,
+    stream,
+    true_peak,
+)
 
 
 def board_yaml(clips: dict[str, Path], *, aspect="9:16", resolution=360, extra="", music="builtin") -> str:
@@ -121,25 +130,7 @@ def test_scene_boundaries_are_frame_exact_and_voice_in_sync(tmp_path):
         if first:
             assert dominant[first - 1] == index - 1
     # Silence before each scene's first word ends where the scene starts (+ the engine's lead-in).
-    log = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-hide_banner",
-            "-i",
-            str(result.video),
-            "-map",
-            "0:a",
-            "-af",
-            "silencedetect=n=-40dB:d=0.2",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
+    log = audio_log(result.video, "silencedetect=n=-40dB:d=0.2")
     onsets = [float(t) for t in re.findall(r"silence_end: ([\d.]+)", log)]
     for scene in meta["scenes"][1:]:
         nearest = min(onsets, key=lambda t: abs(t - scene["start"]))
@@ -187,48 +178,13 @@ def test_users_own_music_track(clips, tmp_path):
     """A user's song plays under the video: in the 2.5 s pause after the narration, ducking lets go and
     the song is what is heard, where a render without music is silent."""
     song = tmp_path / "song.mp3"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=f=440:r=44100",
-            "-t",
-            "1.5",
-            str(song),
-        ],
-        check=True,
-    )
+    lavfi(song, "sine=f=440:r=44100", 1.5)
     levels = {}
     for music in (str(song), "none"):
         text = board_yaml(clips, music=music, extra="voice: {pause: 2.5}")
         result = render(parse_storyboard(text), tmp_path / Path(music).stem)
         end = json.loads(result.metadata.read_text())["duration"]
-        log = subprocess.run(
-            [
-                "ffmpeg",
-                "-nostdin",
-                "-hide_banner",
-                "-ss",
-                f"{end - 1.2:.3f}",
-                "-i",
-                str(result.video),
-                "-map",
-                "0:a",
-                "-af",
-                "volumedetect",
-                "-f",
-                "null",
-                "-",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stderr
+        log = audio_log(result.video, "volumedetect", start=end - 1.2)
         levels[music] = float(re.search(r"mean_volume: (-?[\d.]+) dB", log).group(1))
     assert levels[str(song)] > -35 and levels["none"] < -60, levels
     assert integrated_loudness(result.video) == pytest.approx(-14, abs=1)
@@ -257,9 +213,5 @@ def test_segments_continue_the_clips_frame_for_frame(tmp_path):
 
 
 def _gray_frames(path: Path, scale: str) -> np.ndarray:
-    raw = subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-vf", f"{scale},format=gray",
-         "-f", "rawvideo", "-"],
-        capture_output=True, check=True,
-    ).stdout  # fmt: skip
+    raw = decoded(path, scale)
     return np.frombuffer(raw, np.uint8).reshape(-1, 136 * 240).astype(int)

@@ -2,62 +2,22 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from reelforge.edit.audio import RATE, VoicePart, mix
-from tests.conftest import integrated_loudness, true_peak
+from tests.conftest import audio_samples, integrated_loudness, lavfi, true_peak
 
 
 def tone(path: Path, spec: str, seconds: float) -> Path:
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            spec,
-            "-t",
-            str(seconds),
-            "-ac",
-            "1",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
+    return lavfi(path, spec, seconds, "-ac", "1")
 
 
 def band_rms_db(path: Path, low: int, high: int) -> np.ndarray:
     """RMS level (dBFS) per 100 ms of the band low-high Hz."""
-    raw = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-i",
-            str(path),
-            "-af",
-            f"highpass=f={low},highpass=f={low},lowpass=f={high},lowpass=f={high}",
-            "-ac",
-            "1",
-            "-ar",
-            str(RATE),
-            "-f",
-            "f32le",
-            "-",
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
+    raw = audio_samples(path, f"highpass=f={low},highpass=f={low},lowpass=f={high},lowpass=f={high}")
     samples = np.frombuffer(raw, np.float32)
     blocks = samples[: len(samples) // 4800 * 4800].reshape(-1, 4800)
     return 20 * np.log10(np.sqrt((blocks**2).mean(axis=1)) + 1e-9)
