@@ -21,6 +21,7 @@ def test_runs_once_per_distinct_input(tmp_path):
     cache.run("s", {"a": 2}, produce)
     assert first == again and result == result_again == {"n": 1} and (first / "out.txt").read_text() == "x"
     assert cache.counts() == {"s": {"ran": 2, "reused": 1}}
+    assert cache.exists("s", {"a": 2}) and not cache.exists("s", {"a": 3})
 
 
 def test_files_count_by_content_not_name(tmp_path):

@@ -71,6 +71,10 @@ class StageCache:
         payload = json.dumps([stage, version, _canonical(inputs)], sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
+    def exists(self, stage: str, inputs: dict[str, Any], *, version: int = 1) -> bool:
+        """Whether `run` would reuse an artifact for these inputs."""
+        return (self.root / stage / self.key(stage, version, inputs) / _RESULT).exists()
+
     def run(
         self,
         stage: str,

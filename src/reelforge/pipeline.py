@@ -105,8 +105,6 @@ class _Render:
         self.fps = board.output.fps
         self.timings: dict[str, float] = {}
         self.pool: ThreadPoolExecutor
-        self.encoder_threads = max(1, (os.cpu_count() or 2) // self.jobs)
-        """The cores shared out between the segments encoded at once (oversubscribing costs ~2%)."""
 
     def execute(self, staging: Path) -> dict[str, Any]:
         speeches = self._timed("voice", self.voices)
@@ -229,15 +227,25 @@ class _Render:
     def segments(
         self, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
     ) -> list[tuple[Path, int]]:
-        """Encode every scene's segment, `jobs` at a time; (file, frames) in timeline order."""
-        tasks = [lambda i=i: self.segment(i, timeline, clips, doc) for i in range(len(clips))]
-        return self._each("edit", tasks)
+        """Encode every scene's segment, `jobs` at a time; (file, frames) in timeline order.
 
-    def segment(
+        The cores are shared out between the segments that will really be encoded at once: a lone
+        segment (a one-scene edit) gets them all."""
+        specs = [self._segment_spec(i, timeline, clips, doc) for i in range(len(clips))]
+        pending = sum(not self.cache.exists("segment", inputs) for inputs, _ in specs)
+        threads = max(1, (os.cpu_count() or 2) // max(1, min(self.jobs, pending)))
+        tasks = [
+            lambda i=i, spec=spec: self._encode_segment(i, *spec, threads) for i, spec in enumerate(specs)
+        ]
+        frames = [slot.frames for slot in timeline.slots]
+        return list(zip(self._each("edit", tasks), frames, strict=True))
+
+    def _segment_spec(
         self, index: int, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
-    ) -> tuple[Path, int]:
-        """One closed-GOP H.264 segment of exactly the scene's frames, captions burned in, ending in the
-        transition to the next scene. It depends on this scene and the next clip's first frames only."""
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(cache inputs, segment_args keywords) of one scene's segment: exactly the scene's frames, captions
+        burned in, ending in the transition to the next scene. It depends on this scene and the next
+        clip's first frames only."""
         slot = timeline.slots[index]
         after = timeline.slots[index + 1] if index + 1 < len(timeline.slots) else None
         clip = ClipUse(clips[index][0], slot.transition_frames / self.fps, slot.frames)
@@ -252,21 +260,24 @@ class _Render:
             "following": _use_key(following) if following and following.frames else None,
             "encoding": [self.board.output.quality, self.fps],
         }  # fmt: skip
+        args = {"clip": clip, "following": following, "transition": transition, "fit": fits, "captions": ass}
+        return inputs, args
 
+    def _encode_segment(self, index: int, inputs: dict[str, Any], spec: dict[str, Any], threads: int) -> Path:
         def encode(folder: Path) -> dict[str, Any]:
+            ass = spec["captions"]
             if ass is not None:
                 (folder / "captions.ass").write_text(ass, encoding="utf-8")
-            encoding = Encoding(self.board.output.quality, self.fps, threads=self.encoder_threads)
             args = segment_args(
-                clip=clip, following=following, transition=transition, size=self.size, fit=fits,
-                captions="captions.ass" if ass else None, encoding=encoding,
+                **{**spec, "captions": "captions.ass" if ass else None}, size=self.size,
+                encoding=Encoding(self.board.output.quality, self.fps, threads=threads),
                 out=(folder / "segment.mp4").resolve(),
             )  # fmt: skip
             run_ffmpeg(args, what=f"scenes[{index}] segment", cwd=folder)
-            return {"frames": slot.frames}
+            return {"frames": spec["clip"].frames}
 
         folder, _ = self.cache.run("segment", inputs, encode)
-        return folder / "segment.mp4", slot.frames
+        return folder / "segment.mp4"
 
     def soundtrack(self, speeches: list[Speech], timeline: Timeline) -> tuple[Path, dict[str, Any]]:
         per_frame = audio.RATE // self.fps
@@ -328,19 +339,21 @@ class _Render:
             (info.path, min(lead, slot.frames * 0.6 / self.fps) % info.duration)
             for (info, _), slot in zip(clips, timeline.slots, strict=True)
         ]
-        index, score = thumbnail.best_frame(candidates)
-        path, at = candidates[index]
-        fit = fit_filter(clips[index][0], self.size, self.board.scenes[index].fit)
-        title = self.board.title
-        colour = self.board.captions.highlight
-        thumbnail.write_thumbnail(path, at, fit, title, self.size, staging / "thumbnail.jpg", colour)
+        title, colour = self.board.title, self.board.captions.highlight
+
+        def produce(folder: Path) -> dict[str, Any]:
+            index, score = thumbnail.best_frame(candidates)
+            path, at = candidates[index]
+            fit = fit_filter(clips[index][0], self.size, self.board.scenes[index].fit)
+            thumbnail.write_thumbnail(path, at, fit, title, self.size, folder / "thumbnail.jpg", colour)
+            return {"scene": index, "clip_time": round(at, 3), "sharpness": round(score, 1)}
+
+        fits = [scene.fit for scene in self.board.scenes]
+        inputs = {"candidates": candidates, "fits": fits, "title": title, "colour": colour, "size": self.size}
+        folder, chosen = self.cache.run("thumbnail", inputs, produce)
+        shutil.copyfile(folder / "thumbnail.jpg", staging / "thumbnail.jpg")
         self.progress("thumbnail", 1, 1)
-        return {
-            "file": "thumbnail.jpg",
-            "scene": index,
-            "clip_time": round(at, 3),
-            "sharpness": round(score, 1),
-        }
+        return {"file": "thumbnail.jpg", **chosen}
 
     def metadata(
         self,

@@ -154,6 +154,7 @@ def test_rerender_reuses_everything_and_an_edit_reruns_only_what_changed(clips, 
     # clip, which did not change, and scene 3's begins on its own clip.
     assert stages["segment"] == {"ran": 1, "reused": 2}
     assert stages["audio"]["ran"] == 1 and stages["join"]["ran"] == 1
+    assert stages["thumbnail"] == {"ran": 0, "reused": 1}  # same clips, same title
     assert (
         json.loads(edited.metadata.read_text())["duration"]
         < json.loads(again.metadata.read_text())["duration"]
