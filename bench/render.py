@@ -13,8 +13,9 @@ What is printed (and written to bench/results/render-<timestamp>.json):
   instant, sampled with psutil every 50 ms. Every render runs in a child process of its own, so the
   harness is not counted and one run's heap cannot inflate the next.
 * (a) content-matched encode floor: ffmpeg decodes our output video and re-encodes it with the same x264
-  settings (`-c:v libx264 -preset veryfast -crf 23`, video only, default threads). That is the least time
-  x264 needs for this content at these settings, the physical limit of any renderer.
+  settings (every argument the segments use: veryfast, CRF 23, keyframes at least every 4 s, high
+  profile, closed GOPs; video only, x264's default threads). That is the least time x264 needs for this
+  content at these settings, the physical limit of any renderer.
 * (b) testsrc2 floor: the same encode of a `testsrc2` pattern of the same length and size (easy content:
   a cheaper floor, for reference).
 * (c) MoviePy, MPT-style (3 encodes): the same inputs assembled with MoviePy 2.x the way the popular
@@ -83,9 +84,14 @@ from typing import Any
 import psutil
 import yaml
 
+from reelforge.edit.filtergraph import Encoding
+
 WIDTH, HEIGHT, FPS = 1080, 1920, 30
 X264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23"]
-"""What `quality: medium` encodes with (reelforge.edit.filtergraph.ENCODER_PRESETS)."""
+"""What `quality: medium` encodes with (reelforge.edit.filtergraph.ENCODER_PRESETS), as the peers get it."""
+OUR_X264 = Encoding("medium", FPS).args()
+"""Every x264 argument the renderer's segments use (preset, CRF, keyframe interval, profile, closed GOPs),
+with x264's default threading: the floors re-encode with exactly these."""
 TRANSITION_S = 0.5
 MUSIC_VOLUME = 0.35
 FONT = Path("/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf")
@@ -568,7 +574,7 @@ def measure_render(name: str, board_text: str, out: Path, cache: Path, jobs: int
 def floor_content(video: Path, out: Path, seconds: float) -> Run:
     """(a) decode our output and re-encode it with the same x264 settings."""
     cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(video),
-           "-map", "0:v:0", "-an", *X264, str(out)]  # fmt: skip
+           "-map", "0:v:0", "-an", *OUR_X264, str(out)]  # fmt: skip
     wall, peak = timed_command(cmd, "re-encode floor")
     return Run("(a) floor: re-encode our output", [wall], seconds, peak, {"command": " ".join(cmd)})
 
@@ -576,8 +582,8 @@ def floor_content(video: Path, out: Path, seconds: float) -> Run:
 def floor_testsrc(frames: int, out: Path) -> Run:
     """(b) the same encode of testsrc2 at the same size and length."""
     cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
-           "-i", f"testsrc2=s={WIDTH}x{HEIGHT}:r={FPS}", "-frames:v", str(frames), *X264,
-           "-pix_fmt", "yuv420p", str(out)]  # fmt: skip
+           "-i", f"testsrc2=s={WIDTH}x{HEIGHT}:r={FPS}", "-frames:v", str(frames), *OUR_X264,
+           str(out)]  # fmt: skip
     wall, peak = timed_command(cmd, "testsrc2 floor")
     return Run("(b) floor: testsrc2 encode", [wall], frames / FPS, peak, {"command": " ".join(cmd)})
 
