@@ -37,6 +37,8 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work finishes."""
 
 OUTPUT_FILES = ("video.mp4", "thumbnail.jpg", "captions.srt", "captions.vtt", "metadata.json")
+AUDIO_VERSION = 2
+"""Bumped whenever the soundtrack stage makes something else from the same inputs (2: one gain + limiter)."""
 
 
 class RenderResult(BaseModel):
@@ -292,7 +294,7 @@ class _Render:
             return audio.mix(parts, track, volume, folder)
 
         inputs = {"voices": [(p.wav, p.samples) for p in parts], "music": track, "volume": volume}
-        folder, stats = self.cache.run("audio", inputs, produce)
+        folder, stats = self.cache.run("audio", inputs, produce, version=AUDIO_VERSION)
         return folder / "audio.m4a", stats
 
     def _music_track(self) -> Path | None:
