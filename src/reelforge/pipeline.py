@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -121,13 +121,9 @@ class _Render:
             doc = None
             if self.board.captions.enabled:
                 doc = captions.ass_document(phrase_list, self.board.captions, self.size)
-            started = time.perf_counter()
-            encodes = self.segments(timeline, clips, doc)
-            # Queued behind the segments, these fill the cores while the last segments finish.
             thumb = pool.submit(self._timed, "thumbnail", lambda: self.thumbnail(timeline, clips, staging))
             sound = pool.submit(self._timed, "audio", lambda: self.soundtrack(speeches, timeline))
-            segments = self._wait("edit", encodes)
-            self.timings["segments"] = round(time.perf_counter() - started, 3)
+            segments = self._timed("segments", lambda: self.segments(timeline, clips, doc))
             mix = sound.result()
             video = self._timed("join", lambda: self.join(segments, mix[0]))
             thumb_info = thumb.result()
@@ -192,10 +188,7 @@ class _Render:
 
     def _each(self, stage: str, tasks: list[Callable[[], Any]]) -> list[Any]:
         """Run tasks on the pool; results in order; progress as each one finishes."""
-        return self._wait(stage, [self.pool.submit(task) for task in tasks])
-
-    def _wait(self, stage: str, futures: list[Future[Any]]) -> list[Any]:
-        """The futures' results in order, reporting progress as each one finishes."""
+        futures = [self.pool.submit(task) for task in tasks]
         for done, future in enumerate(as_completed(futures), start=1):
             future.result()
             self.progress(stage, done, len(futures))
@@ -235,8 +228,8 @@ class _Render:
 
     def segments(
         self, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
-    ) -> list[Future[tuple[Path, int]]]:
-        """Queue every scene's segment encode on the pool: futures of (file, frames) in timeline order.
+    ) -> list[tuple[Path, int]]:
+        """Encode every scene's segment, `jobs` at a time; (file, frames) in timeline order.
 
         The cores are shared out between the segments that will really be encoded at once: a lone
         segment (a one-scene edit) gets them all."""
@@ -246,10 +239,8 @@ class _Render:
         tasks = [
             lambda i=i, spec=spec: self._encode_segment(i, *spec, threads) for i, spec in enumerate(specs)
         ]
-        return [
-            self.pool.submit(lambda task=task, slot=slot: (task(), slot.frames))
-            for task, slot in zip(tasks, timeline.slots, strict=True)
-        ]
+        frames = [slot.frames for slot in timeline.slots]
+        return list(zip(self._each("edit", tasks), frames, strict=True))
 
     def _segment_spec(
         self, index: int, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
