@@ -28,11 +28,14 @@ def _ffmpeg() -> list[Check]:
     needed = {
         "ass": "burned captions (libass)",
         "xfade": "transitions",
-        "loudnorm": "-14 LUFS loudness",
+        "ebur128": "-14 LUFS loudness (measuring)",
+        "alimiter": "-14 LUFS loudness (peak limiting)",
         "sidechaincompress": "music ducking",
         "gradients": "the motion model",
     }
-    checks = [Check("ffmpeg", True, version.removeprefix("ffmpeg version ")[:40], "every render", True)]
+    checks = [
+        Check("ffmpeg", True, version.removeprefix("ffmpeg version ").split(" ")[0], "every render", True)
+    ]
     for name, what in needed.items():
         ok = f" {name} " in filters
         checks.append(
