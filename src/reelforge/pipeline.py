@@ -251,15 +251,17 @@ class _Render:
         slot = timeline.slots[index]
         after = timeline.slots[index + 1] if index + 1 < len(timeline.slots) else None
         clip = ClipUse(clips[index][0], slot.transition_frames / self.fps, slot.frames)
-        following = ClipUse(clips[index + 1][0], 0.0, after.transition_frames) if after else None
-        transition = after.transition if after else "cut"
+        following = None  # the next clip's first frames, for the transition into it; None for a cut
+        if after and after.transition_frames:
+            following = ClipUse(clips[index + 1][0], 0.0, after.transition_frames)
+        transition = after.transition if following else "cut"
         fits = (self.board.scenes[index].fit, self.board.scenes[index + 1].fit if after else "crop")
         ass = (
             captions.segment_ass(doc, timeline.start(index), timeline.end(index)) if doc is not None else None
         )
         inputs = {
             "clip": _use_key(clip), "fit": fits, "transition": transition, "size": self.size, "captions": ass,
-            "following": _use_key(following) if following and following.frames else None,
+            "following": _use_key(following) if following else None,
             "encoding": [self.board.output.quality, self.fps],
         }  # fmt: skip
         args = {"clip": clip, "following": following, "transition": transition, "fit": fits, "captions": ass}
@@ -311,11 +313,11 @@ class _Render:
         )
         return folder / "music.wav"
 
-    def join(self, pieces: list[tuple[Path, int]], soundtrack: Path) -> Path:
-        """Concatenate the pieces by stream copy and mux the soundtrack: no frame is encoded again."""
-        durations = [frames / self.fps for _, frames in pieces]
+    def join(self, segments: list[tuple[Path, int]], soundtrack: Path) -> Path:
+        """Concatenate the segments by stream copy and mux the soundtrack: no frame is encoded again."""
+        durations = [frames / self.fps for _, frames in segments]
         listing = "".join(
-            f"file '{path}'\nduration {d:.9f}\n" for (path, _), d in zip(pieces, durations, strict=True)
+            f"file '{path}'\nduration {d:.9f}\n" for (path, _), d in zip(segments, durations, strict=True)
         )
 
         def produce(folder: Path) -> dict[str, Any]:
@@ -325,9 +327,9 @@ class _Render:
                  "-map", "1:a", "-c", "copy", "-movflags", "+faststart", "video.mp4"],
                 what="joining segments", cwd=folder,
             )  # fmt: skip
-            return {"pieces": len(pieces)}
+            return {"segments": len(segments)}
 
-        inputs = {"pieces": [path for path, _ in pieces], "audio": soundtrack, "durations": durations}
+        inputs = {"segments": [path for path, _ in segments], "audio": soundtrack, "durations": durations}
         folder, _ = self.cache.run("join", inputs, produce)
         self.progress("join", 1, 1)
         return folder / "video.mp4"

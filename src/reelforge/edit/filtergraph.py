@@ -113,12 +113,13 @@ def segment_args(
 ) -> list[str]:
     """ffmpeg arguments for one scene's segment: `clip.frames` frames of its clip, whose last
     `following.frames` blend (by `transition`) into the first frames of the next scene's clip.
-    `fit` is the fit mode of (clip, following); `captions` names an ASS file in ffmpeg's working folder."""
+    `following` is None for a cut. `fit` is the fit mode of (clip, following); `captions` names an ASS
+    file in ffmpeg's working folder."""
     fps = encoding.fps
     inputs = clip.input_args(fps)
     chains = [f"[0:v]{_fitted(clip, size, fit[0], fps, 'c')}[cur]"]
     last = "cur"
-    if following is not None and following.frames > 0:
+    if following is not None:
         inputs += following.input_args(fps)
         chains.append(f"[1:v]{_fitted(following, size, fit[1], fps, 'n')}[next]")
         # xfade only sees the frames it blends: in ffmpeg 5.1 a frame it passes through costs about as
