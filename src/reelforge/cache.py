@@ -71,9 +71,13 @@ class StageCache:
         payload = json.dumps([stage, version, _canonical(inputs)], sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
+    def folder(self, stage: str, inputs: dict[str, Any], version: int = 1) -> Path:
+        """Where the artifact for these inputs lives (whether or not it exists yet)."""
+        return self.root / stage / self.key(stage, version, inputs)
+
     def exists(self, stage: str, inputs: dict[str, Any], *, version: int = 1) -> bool:
         """Whether `run` would reuse an artifact for these inputs."""
-        return (self.root / stage / self.key(stage, version, inputs) / _RESULT).exists()
+        return (self.folder(stage, inputs, version) / _RESULT).exists()
 
     def run(
         self,
@@ -87,7 +91,7 @@ class StageCache:
 
         `produce` writes its files into the folder it is given and returns a JSON-able result.
         """
-        folder = self.root / stage / self.key(stage, version, inputs)
+        folder = self.folder(stage, inputs, version)
         result_file = folder / _RESULT
         if result_file.exists():
             with self._lock:

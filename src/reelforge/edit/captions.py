@@ -59,14 +59,16 @@ def phrases(scene_words: Iterable[list[Word]], max_words: int) -> list[Phrase]:
     return out
 
 
-def _ass_colour(hex_rgb: str) -> pysubs2.Color:
+def ass_colour(hex_rgb: str) -> pysubs2.Color:
+    """#rrggbb -> an opaque style colour."""
     value = hex_rgb.removeprefix("#")
     return pysubs2.Color(int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16), 0)
 
 
-def _ass_inline(hex_rgb: str) -> str:
+def ass_inline(hex_rgb: str) -> str:
+    """#rrggbb -> the &HBBGGRR& form of ASS override tags."""
     value = hex_rgb.removeprefix("#")
-    return f"&H{value[4:6]}{value[2:4]}{value[0:2]}&"
+    return f"&H{value[4:6]}{value[2:4]}{value[0:2]}&".upper()
 
 
 def _escape(text: str) -> str:
@@ -91,7 +93,7 @@ def ass_document(phrase_list: list[Phrase], style: CaptionStyle, size: tuple[int
     doc.styles["Caption"] = pysubs2.SSAStyle(
         fontname=font,
         fontsize=font_size,
-        primarycolor=_ass_colour(style.color),
+        primarycolor=ass_colour(style.color),
         outlinecolor=pysubs2.Color(0, 0, 0, 0),
         backcolor=pysubs2.Color(0, 0, 0, 110),
         bold=True,
@@ -102,7 +104,7 @@ def ass_document(phrase_list: list[Phrase], style: CaptionStyle, size: tuple[int
         marginr=round(width * 0.08),
         marginv=margin_v,
     )
-    highlight = _ass_inline(style.highlight)
+    highlight = ass_inline(style.highlight)
     for phrase in phrase_list:
         for index, word in enumerate(phrase.words):
             end = phrase.words[index + 1].start if index + 1 < len(phrase.words) else phrase.end

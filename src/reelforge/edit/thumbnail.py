@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pysubs2
 
+from reelforge.edit.captions import ass_colour
 from reelforge.edit.scripts import caption_font
 from reelforge.errors import RenderError
 from reelforge.ffmpeg import run_ffmpeg
@@ -62,7 +63,7 @@ def _title_ass(title: str, size: tuple[int, int], colour: str) -> str:
         fontname=font,
         fontsize=font_size,
         bold=True,
-        primarycolor=pysubs2.Color(int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16), 0),
+        primarycolor=ass_colour(colour),
         outlinecolor=pysubs2.Color(0, 0, 0, 0),
         backcolor=pysubs2.Color(0, 0, 0, 90),
         outline=font_size * 0.09,

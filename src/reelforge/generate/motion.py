@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pysubs2
 
+from reelforge.edit.captions import ass_inline
 from reelforge.edit.scripts import caption_font
 from reelforge.errors import InputError
 from reelforge.ffmpeg import run_ffmpeg
@@ -232,7 +233,7 @@ def _lights_doc(request: ClipRequest, rng: random.Random, palette: list[str]) ->
         heading = rng.uniform(0, 2 * math.pi)
         travel = min(rng.uniform(0.05, 0.12) * duration, 0.6) * unit
         x2, y2 = x + math.cos(heading) * travel, y + math.sin(heading) * travel
-        colour = _ass_colour(_mix(rng.choice(palette), "#ffffff", 0.6))
+        colour = ass_inline(_mix(rng.choice(palette), "#ffffff", 0.6))
         tags = (
             f"\\an5\\move({x:.1f},{y:.1f},{x2:.1f},{y2:.1f})\\bord0\\shad0\\blur{radius / 2:.1f}"
             f"\\1c{colour}\\alpha&H{rng.randint(0x90, 0xC0):02X}&\\p1"
@@ -323,7 +324,7 @@ def _word(word: str, span: tuple[int, int] | None, event_start: int) -> str:
     if span is None or span[1] <= event_start:
         return text
     lit, unlit = max(span[0] - event_start, 0), span[1] - event_start
-    white, high = _ass_colour("#ffffff"), _ass_colour(HIGHLIGHT)
+    white, high = ass_inline("#ffffff"), ass_inline(HIGHLIGHT)
     return f"{{\\t({lit},{lit + 60},\\1c{high})\\t({unlit},{unlit + 200},\\1c{white})}}{text}{{\\1c{white}}}"
 
 
@@ -352,9 +353,3 @@ def _mix(colour: str, other: str, amount: float) -> str:
 def _rgb(colour: str) -> tuple[int, int, int]:
     value = int(colour.lstrip("#"), 16)
     return value >> 16, (value >> 8) & 255, value & 255
-
-
-def _ass_colour(colour: str) -> str:
-    """#rrggbb -> ASS &HBBGGRR&."""
-    rgb = colour.lstrip("#")
-    return f"&H{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}&".upper()
