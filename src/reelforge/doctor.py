@@ -59,11 +59,11 @@ def _voices() -> list[Check]:
 
 
 def _models() -> list[Check]:
-    from reelforge.generate.coordinator import get_generator, model_ids
+    from reelforge.generate.coordinator import load_generator, model_ids
 
     out = []
     for model_id in model_ids():
-        ok, why = get_generator(model_id).available() if model_id else (False, "")
+        ok, why = load_generator(model_id).available()
         out.append(Check(f"model {model_id}", ok, why, "video clips for scenes", False))
     return out
 

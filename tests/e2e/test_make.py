@@ -101,3 +101,22 @@ def test_doctor_reports_what_is_here(tmp_path):
         "not set",
     ):
         assert needle in proc.stdout
+
+
+class Unready:
+    """A generator that cannot run here (as a local model without weights would be)."""
+
+    id = "unready"
+
+    def available(self) -> tuple[bool, str]:
+        return False, "weights not found: run huggingface-cli download ..."
+
+
+def test_doctor_lists_a_model_that_cannot_run_instead_of_failing(monkeypatch):
+    from reelforge.doctor import checks
+    from reelforge.generate import coordinator
+
+    monkeypatch.setitem(coordinator._GENERATORS, "unready", "tests.e2e.test_make:Unready")
+    found = {c.name: c for c in checks()}
+    assert not found["model unready"].ok and "weights not found" in found["model unready"].detail
+    assert found["model motion"].ok

@@ -24,14 +24,19 @@ def register_generator(model_id: str, target: str) -> None:
     _GENERATORS[model_id] = target
 
 
-def get_generator(model_id: str) -> Generator:
-    """The generator for `model_id`, created once per process (a loaded model stays warm)."""
+def load_generator(model_id: str) -> Generator:
+    """The generator for `model_id`, created once per process (a loaded model stays warm), ready or not."""
     if model_id not in _GENERATORS:
         raise ConfigError(f"unknown video model {model_id!r}: available models are {', '.join(model_ids())}")
     if model_id not in _LOADED:
         module, _, name = _GENERATORS[model_id].partition(":")
         _LOADED[model_id] = getattr(importlib.import_module(module), name)()
-    generator = _LOADED[model_id]
+    return _LOADED[model_id]
+
+
+def get_generator(model_id: str) -> Generator:
+    """The generator for `model_id`; ConfigError saying what is missing if it cannot run here."""
+    generator = load_generator(model_id)
     ready, why = generator.available()
     if not ready:
         raise ConfigError(f"video model {model_id!r} cannot run here: {why}")
