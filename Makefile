@@ -12,7 +12,9 @@ $(STAMP): pyproject.toml scripts/system-packages.sh
 	./scripts/system-packages.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	# torch first, pinned: the CPU build; an unpinned torch pulled in by diffusers would be a multi-GB CUDA build.
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev,all]'
 	touch $(STAMP)
 
 demo: setup
