@@ -23,3 +23,19 @@ class ClipRejectedError(ReelforgeError):
 
 class RenderError(ReelforgeError):
     """ffmpeg or another render step failed; the message quotes the tool's own last error line."""
+
+
+class ProviderError(ReelforgeError):
+    """A video, voice or LLM provider failed (server error, bad answer, timeout); the message names it."""
+
+
+class AuthError(ProviderError):
+    """The provider refused the credentials; the message names the setting to fix."""
+
+
+class QuotaError(ProviderError):
+    """The provider's rate limit or credit balance stopped the request."""
+
+
+class ModerationError(ProviderError):
+    """The provider refused the prompt or image on content grounds; rewording the scene may help."""

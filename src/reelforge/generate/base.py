@@ -24,6 +24,8 @@ class ClipRequest(BaseModel):
     speech: Speech | None = None
     """The scene's narration timings (seconds from the clip's start), for visuals that follow the words."""
     palette_hint: str = ""
+    image: Path | None = None
+    """A reference image the clip starts from (image-to-video): keeps a character the same across scenes."""
 
 
 class Generator(Protocol):
