@@ -11,9 +11,10 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -121,9 +122,14 @@ class _Render:
             doc = None
             if self.board.captions.enabled:
                 doc = captions.ass_document(phrase_list, self.board.captions, self.size)
-            thumb = pool.submit(self._timed, "thumbnail", lambda: self.thumbnail(timeline, clips, staging))
+            # Queue order is the critical path: the soundtrack (needed by the join) first, then the
+            # segments, longest first, and the thumbnail (needed by no stage) last, filling the tail.
             sound = pool.submit(self._timed, "audio", lambda: self.soundtrack(speeches, timeline))
-            segments = self._timed("segments", lambda: self.segments(timeline, clips, doc))
+            started = time.perf_counter()
+            encodes = self.segments(timeline, clips, doc)
+            thumb = pool.submit(self._timed, "thumbnail", lambda: self.thumbnail(timeline, clips, staging))
+            segments = self._gather("edit", encodes)
+            self.timings["segments"] = round(time.perf_counter() - started, 3)
             mix = sound.result()
             video = self._timed("join", lambda: self.join(segments, mix[0]))
             thumb_info = thumb.result()
@@ -188,7 +194,10 @@ class _Render:
 
     def _each(self, stage: str, tasks: list[Callable[[], Any]]) -> list[Any]:
         """Run tasks on the pool; results in order; progress as each one finishes."""
-        futures = [self.pool.submit(task) for task in tasks]
+        return self._gather(stage, [self.pool.submit(task) for task in tasks])
+
+    def _gather(self, stage: str, futures: list[Future[Any]]) -> list[Any]:
+        """The futures' results in order; progress as each one finishes."""
         for done, future in enumerate(as_completed(futures), start=1):
             future.result()
             self.progress(stage, done, len(futures))
@@ -228,19 +237,30 @@ class _Render:
 
     def segments(
         self, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
-    ) -> list[tuple[Path, int]]:
-        """Encode every scene's segment, `jobs` at a time; (file, frames) in timeline order.
+    ) -> list[Future[tuple[Path, int]]]:
+        """Queue every scene's segment encode, `jobs` at a time; futures of (file, frames) in timeline order.
 
-        The cores are shared out between the segments that will really be encoded at once: a lone
-        segment (a one-scene edit) gets them all."""
+        Encodes are queued longest first, so the last one to start is short. While others wait in the
+        queue an encode gets its share of the cores; the last one to start gets them all, so no core
+        idles through the tail (nor through a one-scene edit)."""
         specs = [self._segment_spec(i, timeline, clips, doc) for i in range(len(clips))]
-        pending = sum(not self.cache.exists("segment", inputs) for inputs, _ in specs)
-        threads = max(1, (os.cpu_count() or 2) // max(1, min(self.jobs, pending)))
-        tasks = [
-            lambda i=i, spec=spec: self._encode_segment(i, *spec, threads) for i, spec in enumerate(specs)
-        ]
-        frames = [slot.frames for slot in timeline.slots]
-        return list(zip(self._each("edit", tasks), frames, strict=True))
+        pending = [not self.cache.exists("segment", inputs) for inputs, _ in specs]
+        waiting = [sum(pending)]
+        lock = threading.Lock()
+        cores = os.cpu_count() or 2
+
+        def encode(index: int) -> tuple[Path, int]:
+            threads = 0
+            if pending[index]:
+                with lock:
+                    waiting[0] -= 1
+                    threads = cores if waiting[0] == 0 else max(1, cores // self.jobs)
+            return self._encode_segment(index, *specs[index], threads), timeline.slots[index].frames
+
+        # cached segments first (instant), then the encodes by length, longest first
+        order = sorted(range(len(specs)), key=lambda i: (pending[i], -timeline.slots[i].frames))
+        futures = {index: self.pool.submit(encode, index) for index in order}
+        return [futures[index] for index in range(len(specs))]
 
     def _segment_spec(
         self, index: int, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
