@@ -53,19 +53,31 @@ def _voices() -> list[Check]:
 
     out = []
     for name in engine_names():
-        ok, why = get_engine(name).available()
-        out.append(Check(f"voice {name}", ok, why, "narration with word timings", name == "espeak"))
+        engine = get_engine(name)
+        ok, why = engine.available()
+        summary = (type(engine).__doc__ or "narration with word timings").split("\n")[0].rstrip(".")
+        out.append(Check(f"voice {name}", ok, why, summary, name == "espeak"))
     return out
 
 
 def _models() -> list[Check]:
-    from reelforge.generate.coordinator import load_generator, model_ids
+    from reelforge.generate.catalogue import listing, skipped_modules
 
-    out = []
-    for model_id in model_ids():
-        ok, why = load_generator(model_id).available()
-        out.append(Check(f"model {model_id}", ok, why, "video clips for scenes", False))
+    out = [
+        Check(f"model {m.info.id}", m.available, m.why, f"{m.info.name} ({m.info.category})")
+        for m in listing()
+    ]
+    for module, why in skipped_modules().items():
+        out.append(Check(f"models in {module}", False, why, "the video models that module defines"))
     return out
+
+
+def _models_needing(variable: str) -> str:
+    """The catalogue's models whose `needs` name this setting, or that they are not in this release."""
+    from reelforge.generate.catalogue import models
+
+    ids = [m.id for m in models().values() if variable in m.needs]
+    return ", ".join(ids) if ids else "planned, not in this release"
 
 
 def _fonts() -> list[Check]:
@@ -94,16 +106,26 @@ def _fonts() -> list[Check]:
 
 def _keys() -> list[Check]:
     config = settings()
-    planned = "planned, not in this release"
     keys = {
-        "HF_TOKEN": (config.hf_token, f"free/open models hosted on Hugging Face ({planned})"),
-        "RUNWAYML_API_SECRET": (config.runwayml_api_secret, f"Runway models ({planned})"),
-        "LUMAAI_API_KEY": (config.lumaai_api_key, f"Luma Dream Machine ({planned})"),
-        "GEMINI_API_KEY": (config.gemini_api_key, f"Google Veo ({planned})"),
-        "NEURA_AI_SERVER": (config.neura_ai_server, f"your custom Neura model server ({planned})"),
-        "SELF_HOSTED_SERVER": (config.self_hosted_server, f"a self-hosted model server ({planned})"),
-        "OPENAI_API_KEY": (config.openai_api_key, f"topic mode planning with an LLM ({planned})"),
-        "GROQ_API_KEY": (config.groq_api_key, f"topic mode planning through Groq ({planned})"),
+        "HF_TOKEN": (config.hf_token, f"open models hosted on Hugging Face: {_models_needing('HF_TOKEN')}"),
+        "RUNWAYML_API_SECRET": (
+            config.runwayml_api_secret,
+            f"Runway models: {_models_needing('RUNWAYML_API_SECRET')}",
+        ),
+        "LUMAAI_API_KEY": (config.lumaai_api_key, f"Luma Dream Machine: {_models_needing('LUMAAI_API_KEY')}"),
+        "GEMINI_API_KEY": (config.gemini_api_key, f"Google Veo: {_models_needing('GEMINI_API_KEY')}"),
+        "NEURA_AI_SERVER": (
+            config.neura_ai_server,
+            f"your custom Neura model server: {_models_needing('NEURA_AI_SERVER')}",
+        ),
+        "SELF_HOSTED_SERVER": (
+            config.self_hosted_server,
+            f"a self-hosted model server: {_models_needing('SELF_HOSTED_SERVER')}",
+        ),
+        "OPENAI_API_KEY": (config.openai_api_key, "topic mode, chat and metadata through OpenAI"),
+        "GROQ_API_KEY": (config.groq_api_key, "topic mode, chat and metadata through Groq"),
+        "OLLAMA_HOST": (config.ollama_host, "topic mode, chat and metadata through a local Ollama"),
+        "LLM_BASE_URL": (config.llm_base_url, "any OpenAI-compatible LLM server (with LLM_MODEL)"),
     }
     return [
         Check(name, value is not None, "set" if value is not None else "not set", what)
@@ -118,10 +140,24 @@ def _extras() -> list[Check]:
             "python torch+diffusers",
             present,
             "installed" if present else "not installed",
-            "local AI video models: LTX-Video, CogVideoX, HunyuanVideo, Wan (planned, not in this release)",
+            f"local AI video models: {_local_models()}",
         )
     ]
 
 
+def _local_models() -> str:
+    from reelforge.generate.catalogue import models
+
+    ids = [m.id for m in models().values() if m.target.startswith("reelforge.generate.local.")]
+    return ", ".join(ids) if ids else "LTX-Video, CogVideoX, HunyuanVideo, Wan (planned, not in this release)"
+
+
+def _llm() -> list[Check]:
+    from reelforge.plan.llm import available
+
+    ok, why = available()
+    return [Check("LLM", ok, why, "make --topic, reelforge chat, LLM-written titles and hashtags")]
+
+
 def checks() -> list[Check]:
-    return [*_ffmpeg(), *_fonts(), *_voices(), *_models(), *_extras(), *_keys()]
+    return [*_ffmpeg(), *_fonts(), *_voices(), *_models(), *_extras(), *_llm(), *_keys()]

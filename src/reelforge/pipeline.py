@@ -13,8 +13,9 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ from reelforge.errors import InputError, ReelforgeError
 from reelforge.ffmpeg import run_ffmpeg
 from reelforge.generate import quality
 from reelforge.generate.base import ClipRequest
-from reelforge.generate.coordinator import get_generator
+from reelforge.generate.catalogue import get_info
+from reelforge.generate.coordinator import Coordinator
+from reelforge.plan.metadata import PublishMetadata, write_metadata
 from reelforge.storyboard import Storyboard
 from reelforge.voice import Speech, Word, get_engine
 
@@ -60,12 +63,17 @@ def render(
     cache_dir: Path | None = None,
     jobs: int = 2,
     progress: Progress | None = None,
+    publish: PublishMetadata | None = None,
 ) -> RenderResult:
-    """Render `board` into `out_dir` (video.mp4, thumbnail.jpg, captions.srt/.vtt, metadata.json)."""
+    """Render `board` into `out_dir` (video.mp4, thumbnail.jpg, captions.srt/.vtt, metadata.json).
+
+    `publish` is the posting text (title, description, hashtags per platform) for metadata.json; by default
+    it is written from the storyboard alone (reelforge.plan.metadata)."""
     out_dir = Path(out_dir)
     staging = _staging_dir(out_dir)
     try:
         run = _Render(board, StageCache(cache_dir or settings().cache_dir), jobs, progress or _quiet)
+        run.publish = publish or write_metadata(board)
         metadata = run.execute(staging)
         for name in OUTPUT_FILES:
             os.replace(staging / name, out_dir / name)
@@ -107,9 +115,12 @@ class _Render:
         self.size = board.output.size
         self.fps = board.output.fps
         self.timings: dict[str, float] = {}
+        self.publish: PublishMetadata
         self.pool: ThreadPoolExecutor
+        self.coordinator: Coordinator
 
     def execute(self, staging: Path) -> dict[str, Any]:
+        self.coordinator = self._coordinator()
         speeches = self._timed("voice", self.voices)
         timeline = plan_timeline(self.board, speeches)
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
@@ -152,6 +163,7 @@ class _Render:
     def voices(self) -> list[Speech]:
         spec = self.board.voice
         engine = get_engine(spec.engine)
+        setup = engine.fingerprint(spec.voice, spec.language)
         speeches = []
         for index, scene in enumerate(self.board.scenes):
             inputs = {
@@ -160,6 +172,7 @@ class _Render:
                 "language": spec.language,
                 "rate": spec.rate,
                 "text": scene.narration,
+                "engine_setup": setup,
             }
 
             def speak(folder: Path, text: str = scene.narration) -> dict[str, Any]:
@@ -173,24 +186,67 @@ class _Render:
             self.progress("voice", index + 1, len(self.board.scenes))
         return speeches
 
+    def _coordinator(self) -> Coordinator:
+        """The coordinator, once every scene's model id is known to exist (before any work is done)."""
+        coordinator = Coordinator(self.cache)
+        for index, scene in enumerate(self.board.scenes):
+            if scene.clip is None:
+                with self._scene_errors(index):
+                    get_info(self.board.model_for(scene))
+        return coordinator
+
+    @contextmanager
+    def _scene_errors(self, index: int) -> Iterator[None]:
+        """Prefix errors with the scene and its model."""
+        try:
+            yield
+        except ReelforgeError as exc:
+            model = self.board.model_for(self.board.scenes[index])
+            raise type(exc)(f"scenes[{index}] ({model}): {exc}") from None
+
     def clips(self, speeches: list[Speech], timeline: Timeline) -> list[tuple[VideoInfo, dict[str, Any]]]:
-        """Each scene's clip with its quality report: generated, or the user's own, always measured."""
+        """Each scene's clip with its quality report (`quality`) and, for a generated one, how it was made
+        (`generation`): generated through the model's chain, or the user's own, always measured. Every
+        scene's request is checked against its model's limits before the first clip is generated."""
         lead = round(self.board.transition_duration * self.fps)
+        requests: list[ClipRequest | None] = []
+        for index, scene in enumerate(self.board.scenes):
+            with self._scene_errors(index):
+                if scene.clip is not None and scene.image is not None:
+                    raise InputError("give `clip:` (your footage) or `image:` (a start image), not both")
+                requests.append(None if scene.clip else self._request(index, speeches[index], timeline, lead))
 
         def one(index: int) -> tuple[VideoInfo, dict[str, Any]]:
-            scene = self.board.scenes[index]
-            model = self.board.model_for(scene)
-            try:
-                if scene.clip is not None:
+            scene, request = self.board.scenes[index], requests[index]
+            with self._scene_errors(index):
+                if request is None:
                     path, report = self._footage(scene.clip)
-                else:
-                    frames = timeline.slots[index].frames + lead
-                    path, report = self._generate(model, scene, speeches[index], frames)
-                return video_info(path), report
-            except ReelforgeError as exc:
-                raise type(exc)(f"scenes[{index}] ({model}): {exc}") from None
+                    return video_info(path), {"quality": report, "generation": None}
+                result = self.coordinator.generate(self.board.model_for(scene), request)
+                generation = result.model_dump(mode="json", exclude={"path", "thumbnail", "quality"})
+                return video_info(result.path), {"quality": result.quality, "generation": generation}
 
         return self._each("clips", [lambda i=i: one(i) for i in range(len(self.board.scenes))])
+
+    def _request(self, index: int, speech: Speech, timeline: Timeline, lead: int) -> ClipRequest:
+        """Scene `index`'s clip request, checked against its model (duration, image-to-video)."""
+        scene = self.board.scenes[index]
+        if scene.image is not None and not scene.image.is_file():
+            raise InputError(f"image: {scene.image}: no such image file")
+        width, height = self.size
+        request = ClipRequest(
+            prompt=scene.visual or scene.narration,
+            on_screen_text=scene.on_screen_text,
+            width=width,
+            height=height,
+            fps=self.fps,
+            num_frames=timeline.slots[index].frames + lead,
+            quality=self.board.output.quality,
+            speech=speech,
+            image=scene.image,
+        )
+        self.coordinator.check(self.board.model_for(scene), request)
+        return request
 
     def _each(self, stage: str, tasks: list[Callable[[], Any]]) -> list[Any]:
         """Run tasks on the pool; results in order; progress as each one finishes."""
@@ -212,28 +268,6 @@ class _Render:
 
         _, report = self.cache.run("footage-check", {"clip": clip}, check)
         return clip, report
-
-    def _generate(self, model: str, scene: Any, speech: Speech, frames: int) -> tuple[Path, dict[str, Any]]:
-        width, height = self.size
-        request = ClipRequest(
-            prompt=scene.visual or scene.narration,
-            on_screen_text=scene.on_screen_text,
-            width=width,
-            height=height,
-            fps=self.fps,
-            num_frames=frames,
-            quality=self.board.output.quality,
-            speech=speech,
-        )
-        generator = get_generator(model)
-
-        def make(folder: Path) -> dict[str, Any]:
-            path = generator.generate(request, folder / "clip.mp4")
-            report = quality.accept(path, expected_frames=frames, expected_size=(width, height))
-            return report.model_dump(mode="json", exclude={"path"})
-
-        folder, report = self.cache.run(f"clip-{model}", {"request": request}, make)
-        return folder / "clip.mp4", report
 
     def segments(
         self, timeline: Timeline, clips: list[tuple[VideoInfo, dict]], doc: Any
@@ -390,6 +424,7 @@ class _Render:
         out = self.board.output
         return {
             "title": self.board.title,
+            "publish": self.publish.model_dump(),
             "video": "video.mp4",
             "duration": round(timeline.duration, 6),
             "frames": timeline.total_frames,
@@ -412,6 +447,7 @@ class _Render:
                     "start": round(timeline.start(i), 6),
                     "end": round(timeline.end(i), 6),
                     "narration": scene.narration,
+                    "sources": scene.sources,
                     "speech_seconds": round(speeches[i].duration, 3),
                     "words": len(speeches[i].words),
                     "transition": timeline.slots[i].transition,
@@ -420,9 +456,10 @@ class _Render:
                         "height": info.height,
                         "fps": round(info.fps, 3),
                         "seconds": round(info.duration, 3),
-                        "motion_mean": round(report["motion_mean"], 3),
-                        "longest_frozen_s": round(report["longest_frozen_s"], 3),
+                        "motion_mean": round(report["quality"]["motion_mean"], 3),
+                        "longest_frozen_s": round(report["quality"]["longest_frozen_s"], 3),
                     },
+                    "generation": report["generation"],
                 }
                 for i, (scene, (info, report)) in enumerate(zip(self.board.scenes, clips, strict=True))
             ],

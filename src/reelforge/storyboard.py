@@ -85,6 +85,15 @@ class VoiceSpec(_Strict):
     pause: Annotated[float, Field(ge=0, le=3)] = 0.35
     """Silence after each scene's narration, in seconds, before the next scene starts."""
 
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        from reelforge.voice import engine_names
+
+        if value not in engine_names():
+            raise ValueError(f"unknown voice engine: choose one of {', '.join(engine_names())}")
+        return value
+
 
 class MusicSpec(_Strict):
     """Background music, ducked under the voice."""
@@ -128,6 +137,9 @@ class Scene(_Strict):
     """Video model id; inherits the storyboard's `model` when absent."""
     clip: Path | None = None
     """Your own footage for this scene instead of a generated clip (relative to the storyboard file)."""
+    image: Path | None = None
+    """A reference image the generated clip starts from (image-to-video; relative to the storyboard file):
+    the same image in several scenes keeps a character the same across them."""
     duration: float | Literal["fit"] = "fit"
     """Seconds, or `fit` to last as long as the narration plus the voice's pause."""
     on_screen_text: str = ""
@@ -135,6 +147,8 @@ class Scene(_Strict):
     """How this scene enters from the previous one (ignored for the first scene)."""
     fit: Literal["crop", "blur"] = "crop"
     """How a clip of another aspect fills the frame: crop to fill, or fit over a blurred copy of itself."""
+    sources: list[str] = []
+    """Ids of the reference passages the planner drew on for this scene (`notes.md#3`), kept in metadata."""
 
     @field_validator("narration")
     @classmethod
@@ -195,7 +209,8 @@ _Loader.add_implicit_resolver(
 
 
 def load_storyboard(path: Path) -> Storyboard:
-    """Read a storyboard from YAML or JSON; relative clip and music paths are resolved against its folder."""
+    """Read a storyboard from YAML or JSON; relative clip, image and music paths are resolved against its
+    folder."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -207,6 +222,8 @@ def load_storyboard(path: Path) -> Storyboard:
     for scene in board.scenes:
         if scene.clip is not None and not scene.clip.is_absolute():
             scene.clip = (path.parent / scene.clip).resolve()
+        if scene.image is not None and not scene.image.is_absolute():
+            scene.image = (path.parent / scene.image).resolve()
     track = board.music.track
     if track not in ("builtin", "none") and not Path(track).expanduser().is_absolute():
         board.music.track = str((path.parent / track).resolve())

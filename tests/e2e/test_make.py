@@ -108,15 +108,24 @@ class Unready:
 
     id = "unready"
 
+    def __init__(self, info) -> None:
+        self.info = info
+
     def available(self) -> tuple[bool, str]:
         return False, "weights not found: run huggingface-cli download ..."
 
 
-def test_doctor_lists_a_model_that_cannot_run_instead_of_failing(monkeypatch):
+def test_doctor_lists_a_model_that_cannot_run_instead_of_failing():
     from reelforge.doctor import checks
-    from reelforge.generate import coordinator
+    from reelforge.generate.catalogue import ModelInfo, register_generator, unregister_generator
 
-    monkeypatch.setitem(coordinator._GENERATORS, "unready", "tests.e2e.test_make:Unready")
-    found = {c.name: c for c in checks()}
+    register_generator(
+        ModelInfo(id="unready", name="Unready", category="open", provider="test", max_seconds=5, width=64,
+                  height=64, fps=8, needs="weights", target="tests.e2e.test_make:Unready")
+    )  # fmt: skip
+    try:
+        found = {c.name: c for c in checks()}
+    finally:
+        unregister_generator("unready")
     assert not found["model unready"].ok and "weights not found" in found["model unready"].detail
     assert found["model motion"].ok

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from reelforge.errors import ClipRejectedError, InputError
@@ -158,3 +160,19 @@ def test_unreadable_files_raise_input_error(tmp_path: Path) -> None:
     run_ffmpeg(["-f", "lavfi", "-i", "anullsrc=d=1", "-c:a", "aac", str(audio)], what="audio")
     with pytest.raises(InputError, match="no video stream"):
         measure(audio)
+
+
+def test_nan_output_of_a_diffusion_model_is_rejected(tmp_path: Path) -> None:
+    """A pipeline that diverged returns NaN frames; converted to 8-bit the way diffusers does it
+    ((x * 255).round().astype(uint8)) and encoded, the clip must not pass."""
+    frames = np.full((48, 240, 320, 3), np.nan, dtype=np.float32)
+    with np.errstate(invalid="ignore"):
+        pixels = (frames * 255).round().astype(np.uint8)
+    out = tmp_path / "nan.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "320x240", "-r", "24",
+         "-i", "-", *ENCODE, str(out)],
+        input=pixels.tobytes(), check=True,
+    )  # fmt: skip
+    message = rejection(out, frames=48, size=(320, 240))
+    assert message.startswith("nan.mp4 rejected: black: ") or message.startswith("nan.mp4 rejected: static: ")

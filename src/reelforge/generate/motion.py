@@ -30,6 +30,7 @@ from reelforge.edit.scripts import caption_font
 from reelforge.errors import InputError
 from reelforge.ffmpeg import run_ffmpeg
 from reelforge.generate.base import ClipRequest
+from reelforge.generate.catalogue import ModelInfo
 from reelforge.voice.base import Speech
 
 PRESET = "ultrafast"
@@ -110,10 +111,31 @@ _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 Thai...). fontconfig substitutes a missing family and libass falls back per glyph."""
 
 
+MODELS = [
+    ModelInfo(
+        id="motion",
+        name="Motion graphics (offline)",
+        category="offline",
+        provider="local ffmpeg",
+        target="reelforge.generate.motion:MotionGenerator",
+        max_seconds=120.0,
+        width=1080,
+        height=1920,
+        fps=30,
+        cost_per_second=0.0,
+        needs="ffmpeg with libass and libx264 (apt-get install ffmpeg)",
+    )
+]
+"""Any size and rate; `max_seconds` is the longest scene a storyboard allows."""
+
+
 class MotionGenerator:
     """Motion graphics rendered by ffmpeg + libass: gradient, drifting lights, kinetic headline."""
 
     id = "motion"
+
+    def __init__(self, info: ModelInfo = MODELS[0]) -> None:
+        self.info = info
 
     def available(self) -> tuple[bool, str]:
         if shutil.which("ffmpeg") is None:

@@ -6,7 +6,8 @@ pair the *motion score* is the mean absolute difference (0-255); per frame the m
 range). A *frozen run* (a hold) is a stretch of frames that all stay within `FROZEN_TOLERANCE` of the
 stretch's first frame: comparing with the first frame, not only the previous one, keeps the periodic
 keyframe "refresh" of an H.264 still from splitting a freeze, while real slow motion accumulates and
-ends the hold.
+ends the hold. A diffusion model that diverged (NaN latents) writes black frames: rejected as *black*.
+Thresholds, with the reasoning, are the constants below; docs/models.md lists them.
 """
 
 from __future__ import annotations

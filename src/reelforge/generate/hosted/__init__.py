@@ -1,0 +1,2 @@
+"""Hosted video models: one module per provider (official SDK where it works, else httpx), each exporting
+`MODELS` for the catalogue. `common` holds what they share: polling, retried HTTP, download, errors."""
