@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -39,6 +39,17 @@ class VoiceEngine(Protocol):
         ...
 
     def synthesize(self, text: str, out_wav: Path, *, voice: str, language: str, rate: int) -> Speech: ...
+
+    def fingerprint(self, voice: str, language: str) -> dict[str, Any]:
+        """What else decides the audio for this voice (model files, model names, versions): part of the
+        voice stage's cache key, so changing a model file or setting re-synthesizes instead of reusing."""
+        ...
+
+
+def file_stamp(path: Path) -> list[Any]:
+    """A file as a cache key sees it: path, size and modification time."""
+    stat = path.stat()
+    return [str(path), stat.st_size, stat.st_mtime_ns]
 
 
 _ENGINES: dict[str, type] = {}

@@ -401,6 +401,9 @@ class EspeakEngine:
             return False, _INSTALL_HINT
         return True, f"espeak-ng {library.version} (library)"
 
+    def fingerprint(self, voice: str, language: str) -> dict[str, Any]:
+        return {"espeak-ng": _get_library().version}
+
     def synthesize(self, text: str, out_wav: Path, *, voice: str, language: str, rate: int) -> Speech:
         """Speak `text` with espeak voice `voice` (or `language` if empty) at `rate` words/minute."""
         if not text.strip():
