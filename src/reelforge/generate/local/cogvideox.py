@@ -57,7 +57,9 @@ class CogVideoX(DiffusersGenerator):
     def grid(self, pipe: Any) -> tuple[int, int]:
         config = pipe.transformer.config
         spatial = pipe.vae_scale_factor_spatial * config.patch_size
-        return math.lcm(spatial, 8), pipe.vae_scale_factor_temporal * (config.patch_size_t or 1)
+        # CogVideoX 1.0's VAE decodes latent frames in pairs after an odd first one: an even latent count
+        # comes out longer than asked (6 latents -> 24 frames, not 21), so frames are 8k + 1.
+        return math.lcm(spatial, 8), pipe.vae_scale_factor_temporal * (config.patch_size_t or 2)
 
     def call_arguments(self, pipe: Any, plan: ClipPlan, request: ClipRequest) -> dict[str, Any]:
         return {"max_sequence_length": pipe.transformer.config.max_text_seq_length, "use_dynamic_cfg": True}
