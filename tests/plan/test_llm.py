@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from reelforge.config import Settings
 from reelforge.errors import AuthError, ConfigError, ModerationError, ProviderError, QuotaError
-from reelforge.plan.llm import GROQ_URL, OPENAI_URL, LLMClient, endpoint
+from reelforge.plan.llm import GROQ_URL, OPENAI_URL, LLMClient, available, endpoint
 from tests.fakes.openai_compatible import Fail, FakeOpenAI, Reply
 
 HELLO = [{"role": "user", "content": "Say hello."}]
@@ -178,6 +178,17 @@ def test_a_refused_key_names_the_setting_and_not_the_key(no_llm, monkeypatch):
         monkeypatch.setenv("LLM_API_KEY", "right-key")
         assert LLMClient.from_settings().complete(HELLO) == "Hello."
         assert server.requests[-1].headers["authorization"] == "Bearer right-key"
+
+
+def test_a_password_in_the_base_url_stays_out_of_messages(no_llm, monkeypatch):
+    with FakeOpenAI() as server:
+        url = server.url
+    monkeypatch.setenv("LLM_BASE_URL", url.replace("http://", "http://me:hunter2@"))
+    monkeypatch.setenv("LLM_MODEL", "fake-small")
+    monkeypatch.setenv("LLM_MAX_RETRIES", "0")
+    assert available() == (True, f"custom: fake-small at {url}")
+    with pytest.raises(ProviderError, match=rf"cannot reach LLM 'fake-small' \(custom, {re.escape(url)}\)"):
+        LLMClient.from_settings().complete(HELLO)
 
 
 def test_an_unknown_model_says_to_set_llm_model(fake, monkeypatch):

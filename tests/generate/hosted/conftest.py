@@ -54,7 +54,7 @@ def measured(path: Path) -> tuple[int, int, int]:
 def gives_up_quickly(
     monkeypatch, timeout: str = "0.3", match: str = "did not finish in time"
 ) -> Iterator[None]:
-    """With REELFORGE_PROVIDER_TIMEOUT=`timeout`, the block must raise the timeout's ProviderError in < 1.5 s."""
+    """With REELFORGE_PROVIDER_TIMEOUT=`timeout`, the block must raise its ProviderError within 1.5 s."""
     monkeypatch.setenv("REELFORGE_PROVIDER_TIMEOUT", timeout)
     started = time.monotonic()
     with pytest.raises(ProviderError, match=match):

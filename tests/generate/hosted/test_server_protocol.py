@@ -144,3 +144,15 @@ def test_unreachable_server_is_a_provider_error(tmp_path, monkeypatch):
     monkeypatch.setenv("NEURA_AI_SERVER", url)
     with pytest.raises(ProviderError, match=f"cannot reach {url}"):
         NeuraGenerator(INFO["neura"]).generate(clip_request(), tmp_path / "c.mp4")
+
+
+def test_a_password_in_the_server_url_stays_out_of_messages(tmp_path, monkeypatch):
+    monkeypatch.setenv("REELFORGE_PROVIDER_RETRIES", "0")
+    with FakeVideoServer() as server:
+        url = server.url
+    monkeypatch.setenv("NEURA_AI_SERVER", url.replace("http://", "http://me:hunter2@"))
+    ready, why = NeuraGenerator(INFO["neura"]).available()  # the server is gone
+    assert not ready and url in why and "hunter2" not in why
+    with pytest.raises(ProviderError) as caught:
+        NeuraGenerator(INFO["neura"]).generate(clip_request(), tmp_path / "c.mp4")
+    assert url in str(caught.value) and "hunter2" not in str(caught.value)

@@ -155,10 +155,10 @@ def fetch_clip(
     headers: dict[str, str] | None = None,
     deadline: float | None = None,
 ) -> Path:
-    """The flow every hosted generator shares once its request is ready: `submit()` the job, `poll`
-    `check(job)` until it gives the video's URL (`cancel(job)` past `deadline`, by default
-    REELFORGE_PROVIDER_TIMEOUT from now, or on Ctrl-C), then `download` the video to `out` fitted to the
-    request. `headers` go with the download to the URL's own host only."""
+    """The flow every hosted generator shares once its request is ready: `submit()` the job, poll
+    `check(job)` until it returns the video's URL, then download the video to `out` fitted to the request.
+    Past `deadline` (default: REELFORGE_PROVIDER_TIMEOUT from now) or on Ctrl-C the job is cancelled with
+    `cancel(job)`, when given. `headers` go with the download to the URL's own host only."""
     if deadline is None:
         deadline = time.monotonic() + cfg.provider_timeout
     job = submit()

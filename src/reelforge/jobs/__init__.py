@@ -1,0 +1,1 @@
+"""Jobs: who asked for which video, how far it got, what it cost; executed durably by DBOS workers."""
