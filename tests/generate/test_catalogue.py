@@ -113,7 +113,7 @@ def test_models_command_in_a_fresh_process() -> None:
         [sys.executable, "-m", "reelforge", "models"], capture_output=True, text=True, env=env
     )
     assert table.returncode == 0
-    assert "Motion graphics (offline)" in table.stdout and "ready" in table.stdout
+    assert "Motion graphics" in table.stdout and "ready" in table.stdout
 
 
 def test_models_command_rejects_a_bad_chain_setting(tmp_path) -> None:

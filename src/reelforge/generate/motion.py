@@ -114,7 +114,7 @@ Thai...). fontconfig substitutes a missing family and libass falls back per glyp
 MODELS = [
     ModelInfo(
         id="motion",
-        name="Motion graphics (offline)",
+        name="Motion graphics",
         category="offline",
         provider="local ffmpeg",
         target="reelforge.generate.motion:MotionGenerator",
