@@ -234,7 +234,7 @@ def _cost(per_second: float | None) -> str:
 users_app = typer.Typer(no_args_is_help=True, help="Users of the API and their credits.")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys (shown once, stored hashed).")
 db_app = typer.Typer(no_args_is_help=True, help="The job database.")
-Slots = Annotated[int, typer.Option(help="Jobs run at once (GPU slots); default REELFORGE_GPU_SLOTS.")]
+Slots = Annotated[int, typer.Option(help="GPU slots: jobs making clips at once; default REELFORGE_GPU_SLOTS")]
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
@@ -266,6 +266,9 @@ def serve(
 def worker_cmd(
     executor_id: Annotated[str, typer.Option("--id", help="Stable id: a restart resumes its jobs.")] = "",
     slots: Slots = 0,
+    take_over: Annotated[
+        list[str] | None, typer.Option(help="Id of a dead worker: queue its started jobs again (repeatable).")
+    ] = None,
 ) -> None:
     """Take jobs from the queue and run them until stopped."""
     from reelforge.config import settings
@@ -274,7 +277,12 @@ def worker_cmd(
 
     config = settings()
     try:
-        run_worker(config, executor_id=executor_id or default_executor_id(), slots=slots or config.gpu_slots)
+        run_worker(
+            config,
+            executor_id=executor_id or default_executor_id(),
+            slots=slots or config.gpu_slots,
+            take_over=take_over or (),
+        )
     except ReelforgeError as exc:
         _fail(exc)
 

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     video_token_costs: dict[str, int] = Field({}, validation_alias="REELFORGE_VIDEO_TOKEN_COSTS")
     """Overrides as JSON: {"MODEL": n, "MODEL:QUALITY": n, ":QUALITY": n}; the most specific wins."""
     gpu_slots: int = Field(1, ge=1, le=64, validation_alias="REELFORGE_GPU_SLOTS")
-    """Jobs one worker runs at once."""
+    """Jobs one worker makes clips for on the local GPU at once (it runs one job more, for CPU stages)."""
     webhook_secret: SecretStr | None = Field(None, validation_alias="REELFORGE_WEBHOOK_SECRET")
     """HMAC key for webhook signatures; default: a random key kept in DATA/webhook.key."""
     allow_private_urls: bool = Field(False, validation_alias="REELFORGE_ALLOW_PRIVATE_URLS")

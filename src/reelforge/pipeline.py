@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -88,6 +88,28 @@ def render(
         duration=metadata["duration"],
         stages=metadata["stages"],
     )
+
+
+def prepare(
+    board: Storyboard,
+    until: Literal["voice", "clips"],
+    *,
+    cache_dir: Path | None = None,
+    jobs: int = 2,
+    progress: Progress | None = None,
+) -> dict[str, dict[str, int]]:
+    """Run the stages up to `until` (the voices, or the voices and the clips) into the stage cache, so that a
+    later `render` of the same board reuses them; per stage, how many ran and how many were reused.
+
+    A job runs its phases apart this way: it holds a GPU slot only while its clips are made."""
+    run = _Render(board, StageCache(cache_dir or settings().cache_dir), jobs, progress or _quiet)
+    run.coordinator = run._coordinator()
+    speeches = run._timed("voice", run.voices)
+    if until == "clips":
+        timeline = plan_timeline(board, speeches)
+        with ThreadPoolExecutor(max_workers=run.jobs) as run.pool:
+            run.clips(speeches, timeline)
+    return run.cache.counts()
 
 
 def _quiet(stage: str, done: int, total: int) -> None:

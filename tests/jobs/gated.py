@@ -19,9 +19,11 @@ INFO = MODELS[0].model_copy(
         "name": "Gated motion (tests)",
         "target": "tests.jobs.gated:GatedGenerator",
         "cost_per_second": 0.05,
+        "provider": "diffusers",
     }
 )
-"""Priced like a hosted model (USD 0.05 per second of clip), so a job's cost can be checked."""
+"""Priced like a hosted model (USD 0.05 per second of clip), so a job's cost can be checked, and run as a
+local GPU model (provider `diffusers`), so a job of it holds a worker's GPU slot through its clips."""
 
 
 class GatedGenerator:

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelforge.api import errors
 from reelforge.api.progress import ProgressHub
-from reelforge.api.routes import account, health, models, videos
+from reelforge.api.routes import account, chat, health, models, videos
 from reelforge.config import Settings
 from reelforge.config import settings as load_settings
 from reelforge.jobs import webhooks, workflow
@@ -52,7 +52,7 @@ def create_app(
         description="AI video production: submit a script or storyboard, follow it, fetch the files.",
     )
     errors.install(app)
-    for module in (videos, models, health, account):
+    for module in (videos, chat, models, health, account):
         app.include_router(module.router, prefix="/api/v1")
     app.add_middleware(LimitBody)
     return app
