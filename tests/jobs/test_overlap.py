@@ -4,13 +4,11 @@ GPU clips never run at once."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 from dbos import DBOSClient
 
 from reelforge.config import Settings
-from reelforge.jobs.store import Store
 from reelforge.jobs.workflow import QUEUE, system_database_url
 from tests.jobs.servers import Process, wait_for
 
@@ -25,14 +23,8 @@ def board(model: str, *visuals: str) -> dict:
     }
 
 
-def test_cpu_phases_run_beside_a_held_gpu_slot_and_gpu_clips_never_overlap(tmp_path, monkeypatch):
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    database_url = f"sqlite:///{tmp_path / 'jobs.db'}"
-    monkeypatch.setenv("REELFORGE_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("REELFORGE_DATABASE_URL", database_url)
-    env = {**os.environ, "REELFORGE_CACHE": str(tmp_path / "cache"), "GATE_DIR": str(gate)}
-    store = Store(database_url)
+def test_cpu_phases_run_beside_a_held_gpu_slot_and_gpu_clips_never_overlap(gated_sqlite, tmp_path):
+    gate, store, env = gated_sqlite.gate, gated_sqlite.store, gated_sqlite.env
     user = store.create_user("ann", credits=3)
     boards = {
         "a": board("gated", "wait a"),  # a local GPU model (for the test) that waits for the gate

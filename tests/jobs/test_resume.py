@@ -4,7 +4,6 @@ no finished clip or voice is made again."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 
@@ -12,7 +11,6 @@ import pytest
 from dbos import DBOSClient
 
 from reelforge.config import settings
-from reelforge.jobs.store import Store
 from reelforge.jobs.workflow import QUEUE, system_database_url
 from tests.jobs.servers import Process, wait_for
 
@@ -28,13 +26,8 @@ BOARD = {
 }
 
 
-def test_killed_worker_resumes_without_generating_a_clip_twice(database_url, tmp_path, monkeypatch):
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    monkeypatch.setenv("REELFORGE_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("REELFORGE_DATABASE_URL", database_url)
-    env = {**os.environ, "REELFORGE_CACHE": str(tmp_path / "cache"), "GATE_DIR": str(gate)}
-    store = Store(database_url)
+def test_killed_worker_resumes_without_generating_a_clip_twice(gated, tmp_path):
+    gate, store, env = gated.gate, gated.store, gated.env
     user = store.create_user("ann", credits=5)
     request = {"storyboard": BOARD, "thumbnail": True}
     (job,) = store.create_jobs(

@@ -3,7 +3,6 @@ stored stages (a shared stage cache), and no finished clip is generated again.""
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections import Counter
@@ -11,20 +10,13 @@ from collections import Counter
 from dbos import DBOSClient
 
 from reelforge.config import Settings
-from reelforge.jobs.store import Store
 from reelforge.jobs.workflow import QUEUE, system_database_url
 from tests.jobs.servers import Process, wait_for
 from tests.jobs.test_resume import BOARD
 
 
-def test_another_worker_takes_over_a_dead_workers_job(tmp_path, monkeypatch):
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    database_url = f"sqlite:///{tmp_path / 'jobs.db'}"
-    monkeypatch.setenv("REELFORGE_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("REELFORGE_DATABASE_URL", database_url)
-    env = {**os.environ, "REELFORGE_CACHE": str(tmp_path / "cache"), "GATE_DIR": str(gate)}
-    store = Store(database_url)
+def test_another_worker_takes_over_a_dead_workers_job(gated_sqlite, tmp_path):
+    gate, store, env = gated_sqlite.gate, gated_sqlite.store, gated_sqlite.env
     user = store.create_user("ann", credits=1)
     (job,) = store.create_jobs(
         user,
