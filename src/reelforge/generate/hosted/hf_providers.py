@@ -63,9 +63,10 @@ class HFProviderGenerator:
 
     def available(self) -> tuple[bool, str]:
         try:
+            import stamina  # noqa: F401
             from huggingface_hub import constants
         except ImportError:
-            return False, "pip install 'reelforge[hosted]' (needs huggingface_hub)"
+            return False, "pip install 'reelforge[hosted]' (needs huggingface_hub and stamina)"
         if constants.is_offline_mode():
             return False, "HF_HUB_OFFLINE is set: unset it to call Hugging Face Inference Providers"
         if settings().hf_token is None:
@@ -74,22 +75,16 @@ class HFProviderGenerator:
 
     def generate(self, request: ClipRequest, out: Path) -> Path:
         """Have the provider make the clip, wait for the MP4 bytes (bounded), write them to `out`."""
-        try:
-            import stamina
-            from huggingface_hub import InferenceClient, constants
-        except ImportError:
-            raise ConfigError(f"{self.id}: pip install 'reelforge[hosted]' (needs huggingface_hub)") from None
+        ready, why = self.available()
+        if not ready:
+            raise ConfigError(f"{self.id}: {why}")
+        import stamina
+        from huggingface_hub import InferenceClient
+
         from reelforge.generate.hosted import common
 
         cfg = settings()
-        if constants.is_offline_mode():
-            raise ConfigError(
-                f"{self.id}: HF_HUB_OFFLINE is set: unset it to call Hugging Face Inference Providers"
-            )
-        if cfg.hf_token is None:
-            raise ConfigError(
-                f"{self.id}: set {KEY} to a Hugging Face token allowed to call Inference Providers"
-            )
+        assert cfg.hf_token is not None  # available() checked it
         secret = cfg.hf_token.get_secret_value()
         client = InferenceClient(
             provider=cfg.hf_inference_provider, api_key=secret, timeout=cfg.provider_request_timeout

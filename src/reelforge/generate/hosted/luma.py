@@ -58,15 +58,15 @@ class LumaGenerator:
 
     def generate(self, request: ClipRequest, out: Path) -> Path:
         """Create the generation, wait for it, download the MP4 Luma made to `out`."""
-        try:
-            import lumaai
-        except ImportError:
-            raise ConfigError(f"{self.id}: pip install 'reelforge[hosted]' (needs the lumaai SDK)") from None
+        ready, why = self.available()
+        if not ready:
+            raise ConfigError(f"{self.id}: {why}")
+        import lumaai
+
         from reelforge.generate.hosted import common
 
         cfg = settings()
-        if cfg.lumaai_api_key is None:
-            raise ConfigError(f"{self.id}: set {KEY} to a Luma Dream Machine API key")
+        assert cfg.lumaai_api_key is not None  # available() checked it
         if request.image is not None:
             raise InputError(
                 f"{self.id}: Luma takes reference images only as public URLs: use runway-gen4.5 or veo-3.1 "

@@ -66,17 +66,15 @@ class RunwayGenerator:
 
     def generate(self, request: ClipRequest, out: Path) -> Path:
         """Submit the task, wait for it, download the MP4 Runway made to `out`."""
-        try:
-            import runwayml
-        except ImportError:
-            raise ConfigError(
-                f"{self.id}: pip install 'reelforge[hosted]' (needs the runwayml SDK)"
-            ) from None
+        ready, why = self.available()
+        if not ready:
+            raise ConfigError(f"{self.id}: {why}")
+        import runwayml
+
         from reelforge.generate.hosted import common
 
         cfg = settings()
-        if cfg.runwayml_api_secret is None:
-            raise ConfigError(f"{self.id}: set {KEY} to a Runway developer API key")
+        assert cfg.runwayml_api_secret is not None  # available() checked it
         secret = cfg.runwayml_api_secret.get_secret_value()
         if len(request.prompt.encode("utf-16-le")) // 2 > MAX_PROMPT:
             raise InputError(f"{self.id}: the scene's visual prompt is over Runway's {MAX_PROMPT} characters")

@@ -60,15 +60,15 @@ class VeoGenerator:
 
     def generate(self, request: ClipRequest, out: Path) -> Path:
         """Start the operation, poll it until done, download the video to `out`."""
-        try:
-            import httpx
-        except ImportError:
-            raise ConfigError(f"{self.id}: pip install 'reelforge[hosted]' (needs httpx)") from None
+        ready, why = self.available()
+        if not ready:
+            raise ConfigError(f"{self.id}: {why}")
+        import httpx
+
         from reelforge.generate.hosted import common
 
         cfg = settings()
-        if cfg.gemini_api_key is None:
-            raise ConfigError(f"{self.id}: set {KEY} to a Gemini API key")
+        assert cfg.gemini_api_key is not None  # available() checked it
         secret = cfg.gemini_api_key.get_secret_value()
         base = cfg.gemini_base_url.rstrip("/")
         instance: dict[str, Any] = {"prompt": request.prompt}
