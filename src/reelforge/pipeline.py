@@ -24,7 +24,7 @@ from reelforge.cache import StageCache
 from reelforge.config import settings
 from reelforge.edit import audio, captions, music, thumbnail
 from reelforge.edit.filtergraph import ClipUse, Encoding, fit_filter, segment_args
-from reelforge.edit.probe import VideoInfo, video_info
+from reelforge.edit.probe import VideoInfo
 from reelforge.edit.timeline import Timeline, plan_timeline
 from reelforge.errors import InputError, ReelforgeError
 from reelforge.ffmpeg import run_ffmpeg
@@ -242,10 +242,11 @@ class _Render:
             with self._scene_errors(index):
                 if request is None:
                     path, report = self._footage(scene.clip)
-                    return video_info(path), {"quality": report, "generation": None}
+                    return _measured(path, report), {"quality": report, "generation": None}
                 result = self.coordinator.generate(self.board.model_for(scene), request)
                 generation = result.model_dump(mode="json", exclude={"path", "thumbnail", "quality"})
-                return video_info(result.path), {"quality": result.quality, "generation": generation}
+                report = {"quality": result.quality, "generation": generation}
+                return _measured(result.path, result.quality), report
 
         return self._each("clips", [lambda i=i: one(i) for i in range(len(self.board.scenes))])
 
@@ -484,6 +485,11 @@ class _Render:
             "timings": self.timings,
             "stages": self.cache.counts(),
         }
+
+
+def _measured(path: Path, report: dict[str, Any]) -> VideoInfo:
+    """The clip's VideoInfo from the gate's report, which probed it already (one ffprobe per clip)."""
+    return VideoInfo.model_validate({**report, "path": path})
 
 
 def _shift(word: Word, offset: float) -> Word:

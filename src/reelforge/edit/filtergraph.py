@@ -134,7 +134,8 @@ def segment_args(
     if captions:
         chains.append(f"[{last}]ass=filename={captions}[burned]")
         last = "burned"
+    # No +faststart: only the join reads a segment, and it writes the video's own index up front.
     return [
         *inputs, "-filter_complex", ";".join(chains), "-map", f"[{last}]", "-frames:v", str(clip.frames),
-        "-an", *encoding.args(), "-movflags", "+faststart", str(out),
+        "-an", *encoding.args(), str(out),
     ]  # fmt: skip

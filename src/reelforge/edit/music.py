@@ -6,6 +6,7 @@ it seamlessly for a video of any length.
 
 from __future__ import annotations
 
+import functools
 import wave
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def _add_wrapped(track: np.ndarray, start: int, note: np.ndarray) -> None:
     track[: end - n] += note[n - start :]
 
 
-def _voice(freq: float, seconds: float, *, attack: float, decay: float, harmonics: int) -> np.ndarray:
+def _tone(freq: float, seconds: float, *, attack: float, decay: float, harmonics: int) -> np.ndarray:
     t = np.arange(int(seconds * RATE)) / RATE
     tone = sum(np.sin(2 * np.pi * freq * k * t + k) / k**1.6 for k in range(1, harmonics + 1))
     envelope = np.minimum(t / attack, 1.0) * np.exp(-t / decay)
@@ -47,6 +48,8 @@ def synthesize(path: Path) -> Path:
     samples = round(bar * len(_PROGRESSION) * RATE)
     left = np.zeros(samples)
     right = np.zeros(samples)
+    # The progression repeats notes: each distinct note is synthesized once (a third of the work).
+    _voice = functools.cache(_tone)
     for index, (bass, chord) in enumerate(_PROGRESSION):
         start = round(index * bar * RATE)
         pad = sum(

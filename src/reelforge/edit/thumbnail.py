@@ -29,22 +29,29 @@ def frame_score(gray: np.ndarray) -> float:
     return float(lap.var())
 
 
-def _gray_frame(video: Path, at: float) -> np.ndarray:
-    side = _PROBE_SIDE
+def _gray_frames(candidates: list[tuple[Path, float]]) -> list[np.ndarray]:
+    """Each candidate's frame as a small grayscale picture, all read by one ffmpeg (one process start
+    instead of one per candidate); all black when a frame cannot be read."""
+    side, count = _PROBE_SIDE, len(candidates)
+    inputs: list[str] = []
+    for path, at in candidates:
+        inputs += ["-threads", "1", "-ss", f"{at:.3f}", "-i", str(path)]
+    chains = [f"[{i}:v]scale={side}:{side},format=gray[g{i}]" for i in range(count)]
+    stack = "".join(f"[g{i}]" for i in range(count))
+    chains.append(f"{stack}vstack=inputs={count}[all]" if count > 1 else "[g0]null[all]")
     proc = subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-threads", "1", "-ss", f"{at:.3f}", "-i", str(video),
-         "-frames:v", "1",
-         "-vf", f"scale={side}:{side},format=gray", "-f", "rawvideo", "-"],
+        ["ffmpeg", "-nostdin", "-loglevel", "error", *inputs,
+         "-filter_complex", ";".join(chains), "-map", "[all]", "-frames:v", "1", "-f", "rawvideo", "-"],
         capture_output=True, check=False,
     )  # fmt: skip
-    if proc.returncode != 0 or len(proc.stdout) != side * side:
-        return np.zeros((side, side), np.uint8)
-    return np.frombuffer(proc.stdout, np.uint8).reshape(side, side)
+    if proc.returncode != 0 or len(proc.stdout) != count * side * side:
+        return [np.zeros((side, side), np.uint8)] * count
+    return list(np.frombuffer(proc.stdout, np.uint8).reshape(count, side, side))
 
 
 def best_frame(candidates: list[tuple[Path, float]]) -> tuple[int, float]:
     """(index, score) of the best (file, time) candidate; RenderError when every one is black or blank."""
-    scored = [(frame_score(_gray_frame(path, at)), index) for index, (path, at) in enumerate(candidates)]
+    scored = [(frame_score(gray), index) for index, gray in enumerate(_gray_frames(candidates))]
     score, index = max(scored)
     if score <= 0:
         raise RenderError(
