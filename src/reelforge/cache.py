@@ -62,7 +62,7 @@ class StageCache:
     """Runs stages at most once per distinct input, and counts what ran and what was reused."""
 
     def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+        self.root = Path(root).expanduser().resolve()  # stages run ffmpeg in their own folders
         self.ran: Counter[str] = Counter()
         self.reused: Counter[str] = Counter()
         self._lock = threading.Lock()

@@ -216,3 +216,18 @@ def test_segments_continue_the_clips_frame_for_frame(tmp_path):
 def _gray_frames(path: Path, scale: str) -> np.ndarray:
     raw = decoded(path, scale)
     return np.frombuffer(raw, np.uint8).reshape(-1, 136 * 240).astype(int)
+
+
+def test_relative_cache_and_output_folders(tmp_path, monkeypatch):
+    """Folders given relative to the working folder work: stages run ffmpeg inside their own folders."""
+    clip = make_clip(tmp_path / "clip.mp4", "pattern", seconds=3.0)
+    monkeypatch.chdir(tmp_path)
+    board = parse_storyboard(
+        "title: Relative\noutput: {resolution: 240, quality: low}\ncaptions: {enabled: false}\nscenes:\n"
+        f"  - {{narration: One short line., clip: {clip}}}\n  - {{narration: And another., clip: {clip}}}\n"
+    )
+    result = render(board, Path("out"), cache_dir=Path("cache"))
+    assert result.video == Path("out/video.mp4")
+    seconds = float(ffprobe(tmp_path / "out" / "video.mp4")["format"]["duration"])
+    assert seconds == pytest.approx(result.duration, abs=0.05)
+    assert (tmp_path / "cache" / "join").is_dir()
