@@ -87,6 +87,7 @@ import psutil
 import yaml
 
 from reelforge.edit.filtergraph import Encoding
+from reelforge.pipeline import default_jobs
 
 WIDTH, HEIGHT, FPS = 1080, 1920, 30
 X264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23"]
@@ -809,7 +810,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=True,
         help="also render the 24-scene version and compare its peak RSS (default: on)",
     )
-    parser.add_argument("--jobs", type=int, default=2, help="render(jobs=N): parallel encodes (default 2)")
+    parser.add_argument(
+        "--jobs", type=int, default=default_jobs(), help="render(jobs=N): parallel encodes (default: cores+1)"
+    )
     parser.add_argument(
         "--repeat",
         type=int,

@@ -23,7 +23,9 @@ console = Console(stderr=True)
 EXAMPLE = Path(__file__).parent / "examples" / "demo.yaml"
 
 Output = Annotated[Path, typer.Option("--output", "-o", help="Folder for the video and its files.")]
-Jobs = Annotated[int, typer.Option(help="Segments encoded at once.")]
+Jobs = Annotated[
+    int | None, typer.Option(help="Segments encoded at once; default: CPU cores + 1.", show_default=False)
+]
 
 
 def _fail(exc: ReelforgeError) -> None:
@@ -31,7 +33,9 @@ def _fail(exc: ReelforgeError) -> None:
     raise typer.Exit(2)
 
 
-def _render(board: Storyboard, out: Path, jobs: int, publish: PublishMetadata | None = None) -> RenderResult:
+def _render(
+    board: Storyboard, out: Path, jobs: int | None, publish: PublishMetadata | None = None
+) -> RenderResult:
     stages = ("voice", "clips", "edit", "join", "thumbnail")
     with Progress(
         TextColumn("{task.description:<10}"),
@@ -60,7 +64,7 @@ def _render(board: Storyboard, out: Path, jobs: int, publish: PublishMetadata | 
 
 
 @app.command("render")
-def render_cmd(storyboard: Path, output: Output = Path("out"), jobs: Jobs = 2) -> None:
+def render_cmd(storyboard: Path, output: Output = Path("out"), jobs: Jobs = None) -> None:
     """Render a storyboard (YAML or JSON) to a finished video."""
     try:
         _render(load_storyboard(storyboard), output, jobs)
@@ -84,7 +88,7 @@ def make(
     language: Annotated[str, typer.Option(help="Voice language (default: guessed from the script).")] = "",
     resolution: Annotated[int, typer.Option(help="Short side of the frame in pixels.")] = 1080,
     quality: Annotated[str, typer.Option(help="low, medium, high or ultra")] = "medium",
-    jobs: Jobs = 2,
+    jobs: Jobs = None,
 ) -> None:
     """Make a video from narration text (--script) or from a topic an LLM plans (--topic)."""
     from reelforge.plan.script import guess_language, storyboard_from_script
@@ -161,7 +165,7 @@ def _save_storyboard(board: Storyboard, path: Path) -> None:
 
 
 @app.command()
-def demo(output: Output = Path("out/demo"), jobs: Jobs = 2) -> None:
+def demo(output: Output = Path("out/demo"), jobs: Jobs = None) -> None:
     """Render the bundled example storyboard."""
     try:
         _render(load_storyboard(EXAMPLE), output, jobs)

@@ -120,6 +120,7 @@ class Settings(BaseSettings):
     voice_retries: int = Field(3, ge=0, le=10, validation_alias="REELFORGE_VOICE_RETRIES")
     """Retries on 429/5xx/connection errors per hosted voice request."""
 
+
 def settings() -> Settings:
     """The settings now; ConfigError naming the variable when one is invalid (its value is not echoed:
     it may be a secret)."""
