@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import subprocess
 
 import pytest
 
@@ -47,6 +48,32 @@ def test_image_to_video_sends_the_image_inline(tmp_path, monkeypatch, reference_
     assert base64.b64decode(image["bytesBase64Encoded"]) == reference_image.read_bytes()
     assert create.json["parameters"] == {"aspectRatio": "16:9", "durationSeconds": 4, "resolution": "720p"}
     assert measured(out) == (96, 64, 12)
+
+
+def _pixels(data: bytes, tmp_path, name: str) -> bytes:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path),
+         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def test_a_webp_image_is_sent_as_png(tmp_path, monkeypatch, reference_image):
+    """Veo's documents list PNG and JPEG only: a WebP image arrives as a PNG of the same pixels."""
+    webp = tmp_path / "hero.webp"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(reference_image), "-lossless", "1", str(webp)],
+        check=True,
+    )  # fmt: skip
+    with FakeGeminiVeo(pending_polls=0) as fake:
+        veo(monkeypatch, fake).generate(clip_request(image=webp), tmp_path / "clip.mp4")
+        [create] = fake.received("POST", "/v1beta/models/")
+    image = create.json["instances"][0]["image"]
+    sent = base64.b64decode(image["bytesBase64Encoded"])
+    assert image["mimeType"] == "image/png" and sent.startswith(b"\x89PNG\r\n\x1a\n")
+    assert _pixels(sent, tmp_path, "sent.png") == _pixels(webp.read_bytes(), tmp_path, "again.webp")
 
 
 def test_429_is_retried_after_retry_after(tmp_path, monkeypatch):

@@ -6,7 +6,8 @@
 google-genai SDK (3.x) refuses `generate_videos` outside Vertex AI ("only supported in Gemini Enterprise
 Agent Platform mode"), so this client speaks the documented REST protocol itself, with retries on
 429/5xx honouring Retry-After. Shape -> 16:9 or 9:16; length -> 4, 6 or 8 s (the shortest that covers
-the scene); resolution 720p. A safety block (`raiMediaFilteredCount` > 0, no samples) raises
+the scene); resolution 720p; a WebP reference image is sent as PNG (the documents list PNG and JPEG
+only). A safety block (`raiMediaFilteredCount` > 0, no samples) raises
 ModerationError. The Gemini API documents no cancel for these operations: one past the deadline is left
 to expire.
 """
@@ -14,11 +15,13 @@ to expire.
 from __future__ import annotations
 
 import base64
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from reelforge.config import settings
 from reelforge.errors import AuthError, ConfigError, ModerationError, ProviderError
+from reelforge.ffmpeg import run_ffmpeg
 from reelforge.generate.base import ClipRequest
 from reelforge.generate.catalogue import ModelInfo
 
@@ -73,7 +76,7 @@ class VeoGenerator:
         base = cfg.gemini_base_url.rstrip("/")
         instance: dict[str, Any] = {"prompt": request.prompt}
         if request.image is not None:
-            data, mime = common.image_bytes(request.image, what=self.id)
+            data, mime = _png_or_jpeg(request.image, what=self.id)
             instance["image"] = {"bytesBase64Encoded": base64.b64encode(data).decode(), "mimeType": mime}
         body = {
             "instances": [instance],
@@ -143,3 +146,16 @@ def _video_uri(what: str, operation: dict[str, Any], secret: str) -> str:
             f"{what}: Google's safety filter blocked the video ({reasons}): reword the scene"
         )
     raise ProviderError(f"{what}: the finished operation has no video")
+
+
+def _png_or_jpeg(path: Path, *, what: str) -> tuple[bytes, str]:
+    """A reference image as Veo takes it: its documents list PNG and JPEG only, so WebP becomes PNG."""
+    from reelforge.generate.hosted import common
+
+    data, mime = common.image_bytes(path, what=what)
+    if mime != "image/webp":
+        return data, mime
+    with tempfile.TemporaryDirectory(prefix="reelforge-veo-") as folder:
+        png = Path(folder) / "image.png"
+        run_ffmpeg(["-i", str(path), "-frames:v", "1", str(png)], what=f"{what}: reading {path.name}")
+        return png.read_bytes(), "image/png"
