@@ -111,16 +111,26 @@ def prepare(
     return run.cache.counts()
 
 
-def default_jobs() -> int:
-    """Segments encoded at once unless told otherwise: one more than the CPU cores.
+ENCODE_BYTES_PER_PIXEL = 150
+"""Peak memory of one segment encode per output pixel: 283-288 MiB measured at 1080x1920."""
+
+
+def default_jobs(size: tuple[int, int] = (1080, 1920)) -> int:
+    """Segments encoded at once unless told otherwise: one more than the CPU cores, as many as fit in
+    half the machine's memory at `size` (a 32-core box with 16 GB rendering 4K must not run 33).
 
     Scenes cost x264 different times that nothing cheap predicts (two clips of the same frame count
     differ 1.5x), so the last encodes to finish end apart and, with one encode per core, the tail where
     one runs alone leaves cores idle. One encode more than there are cores shares them among the last
     encodes and evens out when they end. Measured on 2 cores, 6-scene benchmark, 6 interleaved runs
     each: 3 encodes at once 19.86 s (1.125x the floor), 2 encodes 20.45 s (1.158x); it costs one more
-    encoder's memory (about 280 MB at 1080x1920)."""
-    return (os.cpu_count() or 2) + 1
+    encoder's memory."""
+    wanted = (os.cpu_count() or 2) + 1
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # no sysconf (not POSIX): trust the cores
+        return wanted
+    return max(1, min(wanted, memory // 2 // (ENCODE_BYTES_PER_PIXEL * size[0] * size[1])))
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -143,9 +153,9 @@ class _Render:
     def __init__(self, board: Storyboard, cache: StageCache, jobs: int | None, progress: Progress) -> None:
         self.board = board
         self.cache = cache
-        self.jobs = max(1, jobs or default_jobs())
-        self.progress = progress
         self.size = board.output.size
+        self.jobs = max(1, jobs or default_jobs(self.size))
+        self.progress = progress
         self.fps = board.output.fps
         self.timings: dict[str, float] = {}
         self.publish: PublishMetadata
