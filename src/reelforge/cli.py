@@ -329,6 +329,34 @@ def keys_create(user: Annotated[str, typer.Argument(help="User name or id.")]) -
         _fail(exc)
 
 
+@keys_app.command("list")
+def keys_list(user: Annotated[str, typer.Argument(help="User name or id.")]) -> None:
+    """List a user's keys: prefix, when it was made, and whether it is revoked."""
+    from reelforge.jobs.store import open_store
+
+    try:
+        keys = open_store().keys(user)
+    except ReelforgeError as exc:
+        _fail(exc)
+    for key in keys:
+        state = "revoked" if key.revoked else "active"
+        typer.echo(f"{key.prefix}  {key.created_at:%Y-%m-%d %H:%M}  {state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="The key's prefix (from `keys list`) or the whole key.")],
+) -> None:
+    """Revoke an API key: running servers refuse it within 30 s (they remember a checked key that long)."""
+    from reelforge.jobs.store import open_store
+
+    try:
+        revoked = open_store().revoke_key(key)
+    except ReelforgeError as exc:
+        _fail(exc)
+    typer.echo(f"revoked {revoked.prefix}")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the job database's tables (servers also do this when they start)."""

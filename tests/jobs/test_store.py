@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from reelforge.config import Settings
+from reelforge.errors import InputError
 from reelforge.jobs.store import InsufficientCredits, Store, credits_for, hash_key
 
 BOARD = {"title": "t", "model": "motion", "scenes": [{"narration": "x"}]}
@@ -86,6 +87,20 @@ def test_a_batch_is_paid_for_whole_or_not_at_all(database_url):
     assert len({j.batch_id for j in jobs}) == 1 and store.user(user.id).credits == 0
 
 
+def test_revoked_keys_stop_working(database_url):
+    store = Store(database_url)
+    user = store.create_user("cy")
+    first, second = store.create_key(user.id), store.create_key("cy")
+    prefix = first.split("_")[1]
+    assert store.revoke_key(prefix).prefix == prefix
+    assert store.user_for_key(first) is None and store.user_for_key(second).id == user.id
+    store.revoke_key(second)  # the whole key works too
+    assert store.user_for_key(second) is None
+    assert [(k.prefix, k.revoked) for k in store.keys("cy")] == [(prefix, True), (second.split("_")[1], True)]
+    with pytest.raises(InputError, match="no API key 'ffffffff'"):
+        store.revoke_key("ffffffff")
+
+
 def test_cost_per_model_and_quality(monkeypatch):
     monkeypatch.setenv("VIDEO_TOKEN_COST", "3")
     monkeypatch.setenv("REELFORGE_VIDEO_TOKEN_COSTS", '{"veo-3": 10, "veo-3:ultra": 25, ":high": 5}')
@@ -112,6 +127,12 @@ def test_command_line_manages_users_and_keys(tmp_path):
     assert store.user_for_key(key).id == user_id and store.user(user_id).credits == 10
     again = run("users", "create", "dee")
     assert again.returncode == 2 and again.stderr.count("\n") == 1 and "exists already" in again.stderr
+    listed = run("keys", "list", "dee").stdout.split()
+    assert listed[0] == key.split("_")[1] and listed[-1] == "active"
+    assert run("keys", "revoke", listed[0]).stdout.strip() == f"revoked {listed[0]}"
+    assert store.user_for_key(key) is None and run("keys", "list", "dee").stdout.split()[-1] == "revoked"
+    unknown = run("keys", "revoke", "ffffffff")
+    assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1 and "keys list" in unknown.stderr
     missing = run("keys", "create", "nobody")
     assert (
         missing.returncode == 2 and "no user 'nobody'" in missing.stderr and "Traceback" not in missing.stderr

@@ -150,6 +150,24 @@ class Store:
             s.add(ApiKey(user_id=user.id, prefix=prefix, sha256=hash_key(token)))
         return token
 
+    def keys(self, user_id: str) -> list[ApiKey]:
+        """The user's keys, oldest first (prefixes and dates: the tokens themselves are not kept)."""
+        user = self.user(user_id)
+        with self.session() as s:
+            return list(s.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)))
+
+    def revoke_key(self, key: str) -> ApiKey:
+        """Revoke a key, named by its prefix (as `keys` lists it) or given whole; the revoked key.
+
+        Servers remember a checked key for `reelforge.api.auth.KEY_CACHE_SECONDS` at most."""
+        prefix = key.removeprefix(_KEY_PREFIX).split("_", 1)[0]
+        with self.session() as s:
+            found = s.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+            if found is None:
+                raise InputError(f"no API key {prefix!r}: `reelforge keys list USER` shows a user's keys")
+            found.revoked = True
+            return found
+
     def user_for_key(self, token: str) -> User | None:
         prefix = token.removeprefix(_KEY_PREFIX).split("_", 1)[0]
         if not token.startswith(_KEY_PREFIX) or len(prefix) != 8:
