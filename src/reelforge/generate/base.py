@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
+from reelforge.errors import ConfigError
 from reelforge.voice.base import Speech
+
+if TYPE_CHECKING:
+    from reelforge.generate.catalogue import ModelInfo
 
 
 class ClipRequest(BaseModel):
@@ -36,3 +40,21 @@ class Generator(Protocol):
     def available(self) -> tuple[bool, str]: ...
 
     def generate(self, request: ClipRequest, out: Path) -> Path: ...
+
+
+class ModelGenerator:
+    """What the generators built from a catalogue entry share: the entry, and refusing to start when the
+    model is not available here (with `available()`'s reason)."""
+
+    def __init__(self, info: ModelInfo) -> None:
+        self.info = info
+        self.id = info.id
+
+    def available(self) -> tuple[bool, str]:
+        raise NotImplementedError
+
+    def require(self) -> None:
+        """ConfigError naming the model and what to set or install, when `available()` says no."""
+        ready, why = self.available()
+        if not ready:
+            raise ConfigError(f"{self.id}: {why}")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from reelforge.config import Settings, settings
 from reelforge.errors import ConfigError, ModerationError, ProviderError
-from reelforge.generate.base import ClipRequest
+from reelforge.generate.base import ClipRequest, ModelGenerator
 from reelforge.generate.catalogue import ModelInfo
 
 PROTOCOL_VERSION = 1
@@ -38,17 +38,13 @@ MODELS = [
 ]  # fmt: skip
 
 
-class ServerProtocolGenerator:
+class ServerProtocolGenerator(ModelGenerator):
     """A generator for a server speaking docs/server-protocol.md; subclasses name the settings."""
 
     url_setting = ""
     token_setting = ""
     url_env = ""
     token_env = ""
-
-    def __init__(self, info: ModelInfo) -> None:
-        self.info = info
-        self.id = info.id
 
     def _server(self, cfg: Settings) -> tuple[str, str | None]:
         url = getattr(cfg, self.url_setting)

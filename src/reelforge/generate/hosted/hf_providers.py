@@ -20,7 +20,7 @@ from typing import Any
 
 from reelforge.config import settings
 from reelforge.errors import ConfigError, ProviderError
-from reelforge.generate.base import ClipRequest
+from reelforge.generate.base import ClipRequest, ModelGenerator
 from reelforge.generate.catalogue import ModelInfo
 
 KEY = "HF_TOKEN"
@@ -55,10 +55,9 @@ MODELS = [
 ]  # fmt: skip
 
 
-class HFProviderGenerator:
+class HFProviderGenerator(ModelGenerator):
     def __init__(self, info: ModelInfo) -> None:
-        self.info = info
-        self.id = info.id
+        super().__init__(info)
         self.repo = REPOS[info.id]
 
     def available(self) -> tuple[bool, str]:
@@ -75,9 +74,7 @@ class HFProviderGenerator:
 
     def generate(self, request: ClipRequest, out: Path) -> Path:
         """Have the provider make the clip, wait for the MP4 bytes (bounded), write them to `out`."""
-        ready, why = self.available()
-        if not ready:
-            raise ConfigError(f"{self.id}: {why}")
+        self.require()
         import stamina
         from huggingface_hub import InferenceClient
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from reelforge.config import settings
-from reelforge.errors import ConfigError, InputError, ModerationError, ProviderError
-from reelforge.generate.base import ClipRequest
+from reelforge.errors import InputError, ModerationError, ProviderError
+from reelforge.generate.base import ClipRequest, ModelGenerator
 from reelforge.generate.catalogue import ModelInfo
 
 KEY = "LUMAAI_API_KEY"
@@ -42,11 +42,7 @@ MODERATION_WORDS = ("moderation", "safety", "not allowed", "inappropriate", "con
 """Luma's failure_reason for a refused prompt is not documented: these words in it mean a refusal."""
 
 
-class LumaGenerator:
-    def __init__(self, info: ModelInfo) -> None:
-        self.info = info
-        self.id = info.id
-
+class LumaGenerator(ModelGenerator):
     def available(self) -> tuple[bool, str]:
         try:
             import lumaai  # noqa: F401
@@ -58,9 +54,7 @@ class LumaGenerator:
 
     def generate(self, request: ClipRequest, out: Path) -> Path:
         """Create the generation, wait for it, download the MP4 Luma made to `out`."""
-        ready, why = self.available()
-        if not ready:
-            raise ConfigError(f"{self.id}: {why}")
+        self.require()
         import lumaai
 
         from reelforge.generate.hosted import common

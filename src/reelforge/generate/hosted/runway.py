@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from reelforge.config import settings
-from reelforge.errors import ConfigError, InputError, ModerationError, ProviderError
-from reelforge.generate.base import ClipRequest
+from reelforge.errors import InputError, ModerationError, ProviderError
+from reelforge.generate.base import ClipRequest, ModelGenerator
 from reelforge.generate.catalogue import ModelInfo
 
 KEY = "RUNWAYML_API_SECRET"
@@ -50,11 +50,7 @@ BAD_OUTPUT_RETRIES = 1
 """New tasks after one that failed with `INTERNAL.BAD_OUTPUT.*` (Runway: "can be retried")."""
 
 
-class RunwayGenerator:
-    def __init__(self, info: ModelInfo) -> None:
-        self.info = info
-        self.id = info.id
-
+class RunwayGenerator(ModelGenerator):
     def available(self) -> tuple[bool, str]:
         try:
             import runwayml  # noqa: F401
@@ -66,9 +62,7 @@ class RunwayGenerator:
 
     def generate(self, request: ClipRequest, out: Path) -> Path:
         """Submit the task, wait for it, download the MP4 Runway made to `out`."""
-        ready, why = self.available()
-        if not ready:
-            raise ConfigError(f"{self.id}: {why}")
+        self.require()
         import runwayml
 
         from reelforge.generate.hosted import common

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from reelforge.config import settings
-from reelforge.errors import AuthError, ConfigError, ModerationError, ProviderError
+from reelforge.errors import AuthError, ModerationError, ProviderError
 from reelforge.ffmpeg import run_ffmpeg
-from reelforge.generate.base import ClipRequest
+from reelforge.generate.base import ClipRequest, ModelGenerator
 from reelforge.generate.catalogue import ModelInfo
 
 KEY = "GEMINI_API_KEY"
@@ -46,11 +46,7 @@ DURATIONS = (4, 6, 8)
 RESOLUTION = "720p"
 
 
-class VeoGenerator:
-    def __init__(self, info: ModelInfo) -> None:
-        self.info = info
-        self.id = info.id
-
+class VeoGenerator(ModelGenerator):
     def available(self) -> tuple[bool, str]:
         try:
             import httpx  # noqa: F401
@@ -63,9 +59,7 @@ class VeoGenerator:
 
     def generate(self, request: ClipRequest, out: Path) -> Path:
         """Start the operation, poll it until done, download the video to `out`."""
-        ready, why = self.available()
-        if not ready:
-            raise ConfigError(f"{self.id}: {why}")
+        self.require()
         import httpx
 
         from reelforge.generate.hosted import common

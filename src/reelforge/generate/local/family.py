@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from reelforge.config import settings
 from reelforge.errors import ConfigError, InputError, ProviderError
-from reelforge.generate.base import ClipRequest
+from reelforge.generate.base import ClipRequest, ModelGenerator
 from reelforge.generate.catalogue import ModelInfo
 from reelforge.generate.local import frames, loading, memory, speed
 from reelforge.generate.local.warm import RESIDENT
@@ -95,7 +95,7 @@ class Loaded:
     image_pipe: Any = None
 
 
-class DiffusersGenerator:
+class DiffusersGenerator(ModelGenerator):
     """A local video model run through a diffusers pipeline; subclasses fill in the class variables."""
 
     pipeline: ClassVar[str]
@@ -114,10 +114,6 @@ class DiffusersGenerator:
     """Python packages this family needs beyond torch, diffusers and transformers."""
     float32_components: ClassVar[tuple[str, ...]] = ()
     """Components kept in float32 on a GPU too (a VAE that loses detail in bfloat16)."""
-
-    def __init__(self, info: ModelInfo) -> None:
-        self.info = info
-        self.id = info.id
 
     @property
     def repo(self) -> str | None:
