@@ -267,8 +267,8 @@ class _Render:
                     return _measured(path, report), {"quality": report, "generation": None}
                 result = self.coordinator.generate(self.board.model_for(scene), request)
                 generation = result.model_dump(mode="json", exclude={"path", "thumbnail", "quality"})
-                report = {"quality": result.quality, "generation": generation}
-                return _measured(result.path, result.quality), report
+                info = _measured(result.path, result.quality)
+                return info, {"quality": result.quality, "generation": generation}
 
         return self._each("clips", [lambda i=i: one(i) for i in range(len(self.board.scenes))])
 

@@ -83,12 +83,11 @@ def _normalise(mixed: Path, gain: float, total: int, out: Path | None = None) ->
         f":level=false:latency=true,aresample={RATE},aformat=channel_layouts=stereo,"
         f"apad=whole_len={total},atrim=end_sample={total},asplit[out][measure];[measure]ebur128[measured]"
     )
-    if out is None:
-        keep = ["-map", "[out]", "-f", "null", "-"]
-    else:
-        keep = ["-map", "[out]", "-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", str(out)]
+    aac = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k"]
+    keep = ["-f", "null", "-"] if out is None else [*aac, str(out)]
     log = run_ffmpeg(
-        ["-i", str(mixed), "-filter_complex", chain, *keep, "-map", "[measured]", "-f", "null", "-"],
+        ["-i", str(mixed), "-filter_complex", chain, "-map", "[out]", *keep,
+         "-map", "[measured]", "-f", "null", "-"],
         what="normalising loudness", loglevel="info",
     )  # fmt: skip
     return _integrated(log)

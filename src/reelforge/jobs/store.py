@@ -98,6 +98,11 @@ def hash_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _prefix(token: str) -> str:
+    """The visible prefix a key is stored and listed under (`rf_PREFIX_secret` -> `PREFIX`)."""
+    return token.removeprefix(_KEY_PREFIX).split("_", 1)[0]
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -160,7 +165,7 @@ class Store:
         """Revoke a key, named by its prefix (as `keys` lists it) or given whole; the revoked key.
 
         Servers remember a checked key for `reelforge.api.auth.KEY_CACHE_SECONDS` at most."""
-        prefix = key.removeprefix(_KEY_PREFIX).split("_", 1)[0]
+        prefix = _prefix(key)
         with self.session() as s:
             found = s.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
             if found is None:
@@ -169,7 +174,7 @@ class Store:
             return found
 
     def user_for_key(self, token: str) -> User | None:
-        prefix = token.removeprefix(_KEY_PREFIX).split("_", 1)[0]
+        prefix = _prefix(token)
         if not token.startswith(_KEY_PREFIX) or len(prefix) != 8:
             return None
         with self.session() as s:
